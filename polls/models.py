@@ -1,0 +1,177 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce, Lower
+from django.urls import reverse
+from django.utils import timezone
+
+TITLE_MAX_LENGTH = 200
+LABEL_MAX_LENGTH = 100
+MIN_OPTIONS = 2
+MAX_OPTIONS = 20
+DEFAULT_POLL_DURATION = timedelta(hours=24)
+MIN_POLL_DURATION = timedelta(minutes=1)
+MAX_POLL_DURATION = timedelta(days=30)
+PUBLIC_ID_BYTES = 8  # 64 random bits, 11 URL-safe characters
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+def default_closes_at():
+    return timezone.now() + DEFAULT_POLL_DURATION
+
+
+class User(AbstractUser):
+    """Django's user, with an email that is required and unique ignoring case."""
+
+    email = models.EmailField("email address")
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case"),
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
+        ]
+
+
+class PollQuerySet(models.QuerySet):
+    def open(self, *, now=None):
+        return self.filter(closed_at__isnull=True, closes_at__gt=now or timezone.now())
+
+    def closed(self, *, now=None):
+        return self.exclude(closed_at__isnull=True, closes_at__gt=now or timezone.now())
+
+    def due_for_closing(self, *, now=None):
+        """Polls past their closing time whose close has not been recorded yet."""
+        return self.filter(closed_at__isnull=True, closes_at__lte=now or timezone.now())
+
+    def with_total_votes(self):
+        return self.annotate(total_votes=Coalesce(Sum("options__votes"), 0))
+
+    def with_results(self):
+        """Author, options in display order and total votes, in a fixed number of queries."""
+        return self.select_related("author").prefetch_related("options").with_total_votes()
+
+
+class Poll(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="polls"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closes_at = models.DateTimeField(default=default_closes_at)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PollQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["closed_at", "closes_at"], name="poll_open_idx"),
+            models.Index(fields=["-created_at"], name="poll_newest_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="poll_title_not_blank"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("created_at")),
+                name="poll_closes_after_creation",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("polls:detail", kwargs={"public_id": self.public_id})
+
+    @admin.display(boolean=True, description="open")
+    def is_open(self, *, now=None) -> bool:
+        """The one rule for open polls: not closed yet and before the closing time."""
+        return self.closed_at is None and (now or timezone.now()) < self.closes_at
+
+    @property
+    def ended_at(self):
+        """When voting stopped (or will stop): the recorded close, else the closing time."""
+        return self.closed_at or self.closes_at
+
+
+class Option(models.Model):
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(max_length=LABEL_MAX_LENGTH)
+    position = models.PositiveSmallIntegerField()
+    # Equal to the ballots that chose this option: raised with the ballot, in one transaction.
+    votes = models.IntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "poll", Lower("label"), name="option_label_unique_in_poll_ignoring_case"
+            ),
+            models.UniqueConstraint(
+                fields=["poll", "position"], name="option_position_unique_in_poll"
+            ),
+            # Target of the composite foreign keys that tie a choice to its ballot's poll.
+            models.UniqueConstraint(fields=["id", "poll"], name="option_id_poll_unique"),
+            models.CheckConstraint(condition=Q(votes__gte=0), name="option_votes_not_negative"),
+            models.CheckConstraint(condition=~Q(label=""), name="option_label_not_blank"),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class Ballot(models.Model):
+    """One voter's ballot in one poll. What it chose lives in its choices.
+
+    Single choice stores one choice; multiple or ranked choice would store several, with a rank,
+    in the same tables.
+    """
+
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ballots"
+    )
+    cast_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-cast_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["poll", "voter"], name="one_ballot_per_voter_per_poll"),
+            models.UniqueConstraint(fields=["id", "poll"], name="ballot_id_poll_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.voter} in {self.poll}"
+
+
+class Choice(models.Model):
+    """An option marked on a ballot.
+
+    `poll` repeats the ballot's poll so that the database can check, with composite foreign keys
+    (PostgreSQL) or triggers (SQLite), that the option belongs to the poll of its ballot.
+    """
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
+    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="+")
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="choices")
+    rank = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ballot", "option"], name="choice_option_once_per_ballot"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.option} on ballot {self.ballot_id}"

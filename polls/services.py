@@ -1,0 +1,258 @@
+"""Votr's domain rules: every write, and every rule about one, lives here once.
+
+Pages, the API, the admin and the Celery tasks all call these functions. Invalid input raises
+Django's ValidationError with a message per field; refused votes raise a VoteRefused subclass.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from .models import (
+    LABEL_MAX_LENGTH,
+    MAX_OPTIONS,
+    MAX_POLL_DURATION,
+    MIN_OPTIONS,
+    MIN_POLL_DURATION,
+    TITLE_MAX_LENGTH,
+    Ballot,
+    Choice,
+    Option,
+    Poll,
+    default_closes_at,
+)
+
+User = get_user_model()
+
+
+class VoteRefused(Exception):
+    """A vote the rules do not allow. `message` is fit to show to the voter."""
+
+    message = "This vote cannot be accepted."
+    code = "vote_refused"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class AlreadyVoted(VoteRefused):
+    message = "You have already voted in this poll."
+    code = "already_voted"
+
+
+class PollClosed(VoteRefused):
+    message = "This poll is closed."
+    code = "poll_closed"
+
+
+class OptionNotInPoll(VoteRefused):
+    message = "That option is not part of this poll."
+    code = "option_not_in_poll"
+
+
+def _text_errors(value: str, *, what: str, max_length: int) -> list[str]:
+    if not value:
+        return [f"{what} cannot be blank."]
+    if len(value) > max_length:
+        return [f"{what} must be at most {max_length} characters (it has {len(value)})."]
+    if "\x00" in value:
+        return [f"{what} contains a character that is not allowed."]
+    return []
+
+
+def _closing_time_errors(closes_at: datetime, *, now: datetime) -> list[str]:
+    if timezone.is_naive(closes_at):
+        return ["The closing time must include a time zone."]
+    if closes_at < now + MIN_POLL_DURATION:
+        return ["The closing time must be at least 1 minute from now."]
+    if closes_at > now + MAX_POLL_DURATION:
+        return ["The closing time must be at most 30 days from now."]
+    return []
+
+
+def _clean_option_labels(option_labels) -> tuple[list[str], list[str]]:
+    if isinstance(option_labels, str) or not isinstance(option_labels, list | tuple):
+        return [], ["Give the options as a list of labels."]
+    labels = [label.strip() if isinstance(label, str) else label for label in option_labels]
+    errors = []
+    if len(labels) < MIN_OPTIONS:
+        errors.append(f"A poll needs at least {MIN_OPTIONS} options.")
+    if len(labels) > MAX_OPTIONS:
+        errors.append(f"A poll can have at most {MAX_OPTIONS} options (it has {len(labels)}).")
+    seen = set()
+    for number, label in enumerate(labels, start=1):
+        if not isinstance(label, str):
+            errors.append(f"Option {number} must be text.")
+            continue
+        errors += _text_errors(label, what=f"Option {number}", max_length=LABEL_MAX_LENGTH)
+        key = label.casefold()
+        if label and key in seen:
+            errors.append(f'Option {number} ("{label}") is already in this poll.')
+        seen.add(key)
+    return labels, errors
+
+
+def poll_create(
+    *,
+    author: User,
+    title: str,
+    option_labels: list[str],
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Poll:
+    """Create a poll with its options, in order. Raises ValidationError with per-field messages
+    under `title`, `options` and `closes_at`."""
+    now = now or timezone.now()
+    title = title.strip() if isinstance(title, str) else ""
+    labels, option_errors = _clean_option_labels(option_labels)
+    if closes_at is None:
+        closes_at = default_closes_at()
+    errors = {
+        "title": _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH),
+        "options": option_errors,
+        "closes_at": _closing_time_errors(closes_at, now=now),
+    }
+    errors = {field: messages for field, messages in errors.items() if messages}
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        poll = Poll.objects.create(author=author, title=title, created_at=now, closes_at=closes_at)
+        Option.objects.bulk_create(
+            Option(poll=poll, label=label, position=position)
+            for position, label in enumerate(labels, start=1)
+        )
+    return poll
+
+
+def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
+    """Record `voter`'s single-choice ballot for `option_id` and count it.
+
+    One transaction: re-read the poll and check it is open at this instant, insert the ballot
+    (the one-ballot-per-voter constraint settles races between two requests of one voter), then
+    raise the option's counter in the database, so concurrent votes are never lost.
+    """
+    try:
+        option_id = int(option_id)
+    except (TypeError, ValueError):
+        raise OptionNotInPoll from None
+    try:
+        with transaction.atomic():
+            option = (
+                Option.objects.select_related("poll")
+                .only("id", "poll__id", "poll__closes_at", "poll__closed_at")
+                .filter(pk=option_id, poll_id=poll.pk)
+                .first()
+            )
+            if option is None:
+                raise OptionNotInPoll
+            if not option.poll.is_open():
+                raise PollClosed
+            ballot = Ballot.objects.create(poll_id=poll.pk, voter=voter)
+            Choice.objects.create(ballot=ballot, poll_id=poll.pk, option_id=option_id)
+            Option.objects.filter(pk=option_id).update(votes=F("votes") + 1)
+    except IntegrityError:
+        if Ballot.objects.filter(poll_id=poll.pk, voter=voter).exists():
+            raise AlreadyVoted from None
+        raise
+    return ballot
+
+
+def poll_close(*, poll: Poll, now: datetime | None = None) -> bool:
+    """Record that `poll` is closed. Idempotent: returns True only for the call that closed it.
+
+    A poll closed early records the moment it was closed; one past its closing time records the
+    closing time, however late the close is recorded.
+    """
+    now = now or timezone.now()
+    closed = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True).update(
+        closed_at=Least(F("closes_at"), now)
+    )
+    if closed:
+        poll.refresh_from_db(fields=["closed_at"])
+    return bool(closed)
+
+
+@dataclass(frozen=True)
+class OptionResult:
+    id: int
+    label: str
+    votes: int
+    percent: float
+
+
+@dataclass(frozen=True)
+class PollResults:
+    total_votes: int
+    options: list[OptionResult]
+
+
+def poll_results(*, poll: Poll) -> PollResults:
+    """Counts and percentages from the options' counters: no ballot is counted, so the cost
+    does not grow with the number of votes. Uses prefetched options when present."""
+    options = list(poll.options.all())
+    total = sum(option.votes for option in options)
+    return PollResults(
+        total_votes=total,
+        options=[
+            OptionResult(
+                id=option.id,
+                label=option.label,
+                votes=option.votes,
+                percent=round(100 * option.votes / total, 1) if total else 0.0,
+            )
+            for option in options
+        ],
+    )
+
+
+def user_create(*, username: str, email: str, password: str) -> User:
+    """Sign a voter up. Raises ValidationError with messages under `username`, `email` and
+    `password`; usernames and emails are unique ignoring case."""
+    username = username.strip() if isinstance(username, str) else ""
+    email = User.objects.normalize_email(email.strip() if isinstance(email, str) else "")
+    errors: dict[str, list[str]] = {"username": [], "email": [], "password": []}
+
+    username_field = User._meta.get_field("username")
+    try:
+        username_field.clean(username, None)
+    except ValidationError as error:
+        errors["username"] += error.messages
+    if username and User.objects.filter(username__iexact=username).exists():
+        errors["username"].append("That username is taken.")
+
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"].append("Enter a valid email address.")
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"].append("An account with that email already exists.")
+
+    if not isinstance(password, str) or not password:
+        errors["password"].append("Choose a password.")
+    else:
+        try:
+            password_validation.validate_password(password, User(username=username, email=email))
+        except ValidationError as error:
+            errors["password"] += error.messages
+
+    errors = {field: messages for field, messages in errors.items() if messages}
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(username=username, email=email, password=password)
+    except IntegrityError:
+        # Another sign-up took the name or address between the check and the insert.
+        raise ValidationError(
+            {"username": ["That username or email was just taken. Try another."]}
+        ) from None

@@ -1,0 +1,256 @@
+"""Votr's settings: one module, configured only from the environment.
+
+Production differs from development by environment values alone. Every variable read here is
+listed, with its default, in the README's "Configuration" table.
+https://docs.djangoproject.com/en/5.2/topics/settings/
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# Local state of the embedded defaults (the SQLite file sits next to manage.py, the broker-less
+# queue and the beat schedule in .votr/). Git ignores both.
+LOCAL_STATE_DIR = BASE_DIR / ".votr"
+
+_TRUE_WORDS = {"1", "true", "yes", "on"}
+_FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}."
+    )
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+# --- Core -----------------------------------------------------------------------------------
+
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set. Set it to a long random string in production, "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list(
+    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS is not set. Name the host names this site answers to, "
+        "comma-separated (for example votr.example.com,.herokuapp.com)."
+    )
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "polls",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    # Serve static files with whitenoise under runserver too, so development matches production.
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "votr_project.urls"
+WSGI_APPLICATION = "votr_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+# DATABASE_URL (Heroku sets it) or, by default, a SQLite file next to manage.py.
+# https://github.com/jazzband/dj-database-url
+
+try:
+    DATABASES = {
+        "default": dj_database_url.config(
+            default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
+            conn_health_checks=True,
+        )
+    }
+except ValueError:
+    # The URL holds a password, so the message names the variable and never echoes its value.
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not a database URL Votr understands "
+        "(expected postgres://user:password@host:port/name or sqlite:///path)."
+    ) from None
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the Celery worker write to the same file at once. WAL lets readers and
+    # one writer proceed together; IMMEDIATE transactions take the write lock up front, so two
+    # writers queue on the busy timeout instead of failing with "database is locked".
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts ---------------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "polls.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "polls:index"
+LOGOUT_REDIRECT_URL = "polls:index"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Time and language ------------------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------------
+# whitenoise serves compressed, hashed files with far-future cache headers.
+# https://whitenoise.readthedocs.io/en/stable/django.html
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Security ---------------------------------------------------------------------------------
+# With DEBUG off these make `manage.py check --deploy` clean. Heroku's router terminates TLS and
+# forwards the original scheme in X-Forwarded-Proto, which is trusted here.
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Database and broker URLs carry passwords: keep them out of error reports, including the
+# environment that runserver copies into request.META.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "votr_project.error_reports.SecretHidingReporterFilter"
+
+# --- Celery -----------------------------------------------------------------------------------
+# Read by votr_project/celery.py under the CELERY_ namespace.
+# https://docs.celeryq.dev/en/stable/django/first-steps-with-django.html
+# The broker is the first of RABBIT_BIGWIG_RX_URL (the name in Votr's original deploy guide),
+# RABBITMQ_BIGWIG_RX_URL (what Heroku's RabbitMQ Bigwig add-on sets) and CELERY_BROKER_URL.
+# With none set, kombu's filesystem transport passes messages through files in .votr/broker,
+# so web and worker run together with no server installed.
+
+BROKER_URL_VARIABLES = ("RABBIT_BIGWIG_RX_URL", "RABBITMQ_BIGWIG_RX_URL", "CELERY_BROKER_URL")
+
+
+def broker_url_from_environment() -> str | None:
+    for name in BROKER_URL_VARIABLES:
+        if os.environ.get(name, "").strip():
+            return os.environ[name].strip()
+    return None
+
+
+CELERY_BROKER_URL = broker_url_from_environment()
+if CELERY_BROKER_URL is None:
+    CELERY_BROKER_URL = "filesystem://"
+    _broker_folder = str(LOCAL_STATE_DIR / "broker")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": _broker_folder,
+        "data_folder_out": _broker_folder,
+        "control_folder": str(LOCAL_STATE_DIR / "broker-control"),
+    }
+# Bigwig hands out a separate publish URL; producers use it when it is set.
+CELERY_BROKER_WRITE_URL = os.environ.get("RABBITMQ_BIGWIG_TX_URL", "").strip() or None
+
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 50
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+
+# --- Logging ----------------------------------------------------------------------------------
+# Everything to stdout, where Heroku and Procfile runners collect it.
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
