@@ -59,6 +59,18 @@ class OptionNotInPoll(VoteRefused):
     code = "option_not_in_poll"
 
 
+class NotAllowed(Exception):
+    """The user may not do this to that poll. `message` is fit to show to them."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _is_author_or_staff(user: User, poll: Poll) -> bool:
+    return user.is_staff or user.pk == poll.author_id
+
+
 def _text_errors(value: str, *, what: str, max_length: int) -> list[str]:
     if not value:
         return [f"{what} cannot be blank."]
@@ -167,12 +179,15 @@ def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
     return ballot
 
 
-def poll_close(*, poll: Poll, now: datetime | None = None) -> bool:
+def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = None) -> bool:
     """Record that `poll` is closed. Idempotent: returns True only for the call that closed it.
 
+    `by` is the person closing it (its author or staff); None means the system, on time.
     A poll closed early records the moment it was closed; one past its closing time records the
     closing time, however late the close is recorded.
     """
+    if by is not None and not _is_author_or_staff(by, poll):
+        raise NotAllowed("Only the poll's author or staff can close it.")
     now = now or timezone.now()
     closed = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True).update(
         closed_at=Least(F("closes_at"), now)
@@ -180,6 +195,40 @@ def poll_close(*, poll: Poll, now: datetime | None = None) -> bool:
     if closed:
         poll.refresh_from_db(fields=["closed_at"])
     return bool(closed)
+
+
+def poll_reschedule(*, poll: Poll, closes_at: datetime, now: datetime | None = None) -> Poll:
+    """Move the closing time (1 minute to 30 days from now). A closed poll opens again.
+    Raises ValidationError under `closes_at`."""
+    now = now or timezone.now()
+    errors = _closing_time_errors(closes_at, now=now)
+    if errors:
+        raise ValidationError({"closes_at": errors})
+    Poll.objects.filter(pk=poll.pk).update(closes_at=closes_at, closed_at=None)
+    poll.closes_at, poll.closed_at = closes_at, None
+    return poll
+
+
+def poll_delete(*, poll: Poll, by: User) -> None:
+    """Staff may delete any poll; its author only while nobody has voted in it."""
+    if not by.is_staff:
+        if by.pk != poll.author_id:
+            raise NotAllowed("Only the poll's author or staff can delete it.")
+        if poll.ballots.exists():
+            raise NotAllowed("A poll that has votes can only be deleted by staff.")
+    poll.delete()
+
+
+def ballot_remove(*, ballot: Ballot) -> bool:
+    """Remove a ballot (a fraudulent vote) and take its choices off the counters, in one
+    transaction. Idempotent: returns True only for the call that removed it."""
+    with transaction.atomic():
+        option_ids = list(ballot.choices.values_list("option_id", flat=True))
+        deleted, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
+        if not per_model.get(Ballot._meta.label):
+            return False
+        Option.objects.filter(pk__in=option_ids).update(votes=F("votes") - 1)
+    return True
 
 
 @dataclass(frozen=True)

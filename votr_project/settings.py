@@ -148,6 +148,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A cache every web process and dyno shares (API throttling and login lockouts count there), in
+# the database the site already has. `manage.py createcachetable` creates its table.
+# https://docs.djangoproject.com/en/5.2/topics/cache/#database-caching
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "votr_cache",
+    }
+}
+
 # --- Accounts ---------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "polls.User"
@@ -222,11 +232,14 @@ def broker_url_from_environment() -> str | None:
 CELERY_BROKER_URL = broker_url_from_environment()
 if CELERY_BROKER_URL is None:
     CELERY_BROKER_URL = "filesystem://"
-    _broker_folder = str(LOCAL_STATE_DIR / "broker")
+    _broker_folder = LOCAL_STATE_DIR / "broker"
+    _control_folder = LOCAL_STATE_DIR / "broker-control"
+    for _folder in (_broker_folder, _control_folder):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": _broker_folder,
-        "data_folder_out": _broker_folder,
-        "control_folder": str(LOCAL_STATE_DIR / "broker-control"),
+        "data_folder_in": str(_broker_folder),
+        "data_folder_out": str(_broker_folder),
+        "control_folder": str(_control_folder),
     }
 # Bigwig hands out a separate publish URL; producers use it when it is set.
 CELERY_BROKER_WRITE_URL = os.environ.get("RABBITMQ_BIGWIG_TX_URL", "").strip() or None

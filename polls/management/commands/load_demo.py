@@ -1,0 +1,49 @@
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from polls import services
+from polls.models import Poll
+
+DEMO_POLLS = [
+    ("Which language should the next workshop cover?", ["Python", "Rust", "Go", "TypeScript"], 3),
+    ("Tabs or spaces?", ["Tabs", "Spaces"], 24),
+    ("Best time for the team lunch?", ["12:00", "12:30", "13:00"], 72),
+    ("Should the office keep a coffee machine?", ["Yes", "No", "Only decaf"], 24 * 6),
+]
+
+
+class Command(BaseCommand):
+    help = "Create a demo staff user and a few polls, if the database has no polls yet."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--username", default="demo")
+        parser.add_argument("--password", default="votr-demo-password")
+
+    @transaction.atomic
+    def handle(self, *args, username, password, **options):
+        User = get_user_model()
+        user = User.objects.filter(username__iexact=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                email=f"{username}@example.com",
+                password=password,
+                is_staff=True,
+                is_superuser=True,
+            )
+            self.stdout.write(f"Created the demo user {username!r}.")
+        if Poll.objects.exists():
+            return
+        now = timezone.now()
+        for title, labels, hours in DEMO_POLLS:
+            poll = services.poll_create(
+                author=user,
+                title=title,
+                option_labels=labels,
+                closes_at=now + timedelta(hours=hours),
+            )
+            self.stdout.write(f"Created the demo poll {poll.title!r}.")

@@ -1,0 +1,73 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import override_settings
+
+from .factories import PollFactory, UserFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def database_is_postgresql() -> bool:
+    return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def broker_is_rabbitmq() -> bool:
+    return settings.CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out tests whose service this run does not have, and say so.
+
+    They are deselected rather than skipped: the SQLite run is the quick local one, and
+    `.ci/run` runs everything again on PostgreSQL and RabbitMQ, where a missing service fails.
+    """
+    missing = set()
+    if not database_is_postgresql():
+        missing.add("postgres")
+    if not broker_is_rabbitmq():
+        missing.add("rabbitmq")
+    if not CHROMIUM.exists() and os.environ.get("VOTR_REQUIRE_BROWSER") != "1":
+        missing.add("browser")
+    selected, deselected = [], []
+    for item in items:
+        needs = {mark.name for mark in item.iter_markers()} & missing
+        (deselected if needs else selected).append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(
+                f"votr: {len(deselected)} tests need {', '.join(sorted(missing))}, which this run "
+                "does not have; `bash .ci/run` runs them on PostgreSQL, RabbitMQ and Chromium."
+            )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_files_without_collectstatic():
+    """Templates resolve {% static %} from the source folders, so tests need no collectstatic.
+    The Procfile tests exercise the real hashed, compressed storage."""
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def poll(db):
+    return PollFactory()
