@@ -31,9 +31,10 @@ def pytest_collection_modifyitems(config, items):
         missing.add("rabbitmq")
     if not CHROMIUM.exists() and os.environ.get("VOTR_REQUIRE_BROWSER") != "1":
         missing.add("browser")
-    selected, deselected = [], []
+    selected, deselected, unmet = [], [], set()
     for item in items:
         needs = {mark.name for mark in item.iter_markers()} & missing
+        unmet |= needs
         (deselected if needs else selected).append(item)
     if deselected:
         config.hook.pytest_deselected(items=deselected)
@@ -41,8 +42,9 @@ def pytest_collection_modifyitems(config, items):
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(
-                f"votr: {len(deselected)} tests need {', '.join(sorted(missing))}, which this run "
-                "does not have; `bash .ci/run` runs them on PostgreSQL, RabbitMQ and Chromium."
+                f"votr: left out {len(deselected)} test(s) that need {', '.join(sorted(unmet))}, "
+                "absent from this run; `bash .ci/run` runs them on PostgreSQL, RabbitMQ and "
+                "Chromium."
             )
 
 
