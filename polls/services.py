@@ -22,6 +22,7 @@ from .models import (
     MIN_OPTIONS,
     MIN_POLL_DURATION,
     TITLE_MAX_LENGTH,
+    AuditEntry,
     Ballot,
     Choice,
     Option,
@@ -219,15 +220,28 @@ def poll_delete(*, poll: Poll, by: User) -> None:
     poll.delete()
 
 
-def ballot_remove(*, ballot: Ballot) -> bool:
+def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
     """Remove a ballot (a fraudulent vote) and take its choices off the counters, in one
-    transaction. Idempotent: returns True only for the call that removed it."""
+    transaction that also records the removal in the audit log. Only staff may remove one
+    (`by=None` is the system). Idempotent: returns True only for the call that removed it."""
+    if by is not None and not by.is_staff:
+        raise NotAllowed("Only staff can remove a ballot.")
     with transaction.atomic():
-        option_ids = list(ballot.choices.values_list("option_id", flat=True))
+        choices = list(ballot.choices.select_related("option").order_by("rank", "id"))
         deleted, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
         if not per_model.get(Ballot._meta.label):
             return False
-        Option.objects.filter(pk__in=option_ids).update(votes=F("votes") - 1)
+        Option.objects.filter(pk__in=[choice.option_id for choice in choices]).update(
+            votes=F("votes") - 1
+        )
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.REMOVE_BALLOT,
+            obj=ballot,
+            details="Took off the count: "
+            + (", ".join(f'"{choice.option.label}"' for choice in choices) or "nothing")
+            + f" (voter {ballot.voter_id}, poll {ballot.poll_id}).",
+        )
     return True
 
 
@@ -305,3 +319,81 @@ def user_create(*, username: str, email: str, password: str) -> User:
         raise ValidationError(
             {"username": ["That username or email was just taken. Try another."]}
         ) from None
+
+
+def audit_record(
+    *, actor: User | None, action: str, obj, details: str = "", object_repr: str | None = None
+) -> AuditEntry:
+    """Append one entry to the audit log (AuditEntry). Call it inside the transaction of the
+    change it records, so the change and its record commit or roll back together. Entries are
+    never updated or deleted."""
+    return AuditEntry.objects.create(
+        actor=actor,
+        actor_username=actor.get_username() if actor else "",
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=(object_repr if object_repr is not None else str(obj))[:200],
+        details=details,
+    )
+
+
+def poll_reword(
+    *, poll: Poll, title: str | None = None, labels: dict[int, str] | None = None
+) -> Poll:
+    """Change the question and/or option labels ({option id: new label}) of a poll nobody has
+    voted in yet: a vote is for the words the voter saw. The rules are poll_create's. Locks the
+    poll's options, so a vote committed first is seen and refuses the change. Raises
+    ValidationError under `title` and `options`."""
+    labels = labels or {}
+    with transaction.atomic():
+        options = list(Option.objects.select_for_update().filter(poll_id=poll.pk))
+        if any(option.votes for option in options) or poll.ballots.exists():
+            raise ValidationError(
+                {"options": ["Somebody has voted in this poll: its wording can no longer change."]}
+            )
+        errors = {}
+        if title is not None:
+            title = title.strip() if isinstance(title, str) else ""
+            errors["title"] = _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH)
+        by_id = {option.pk: option for option in options}
+        if set(labels) - set(by_id):
+            errors["options"] = ["That option is not part of this poll."]
+        else:
+            new_labels = [labels.get(option.pk, option.label) for option in options]
+            cleaned, errors["options"] = _clean_option_labels(new_labels)
+        errors = {field: messages for field, messages in errors.items() if messages}
+        if errors:
+            raise ValidationError(errors)
+        changed = [
+            (option, label)
+            for option, label in zip(options, cleaned, strict=True)
+            if option.label != label
+        ]
+        # Two steps, so that swapping two labels never trips the unique-label constraint.
+        for option, _ in changed:
+            Option.objects.filter(pk=option.pk).update(label=f"\x1f{option.pk}\x1f")
+        for option, label in changed:
+            Option.objects.filter(pk=option.pk).update(label=label)
+        if title is not None and title != poll.title:
+            Poll.objects.filter(pk=poll.pk).update(title=title)
+            poll.title = title
+    return poll
+
+
+def user_deactivate(*, user: User, by: User) -> bool:
+    """Stop `user` from logging in (their polls and ballots stay). Staff only; nobody can
+    deactivate themselves, and only a superuser can deactivate a superuser. Idempotent:
+    returns True only for the call that deactivated them. Records it in the audit log."""
+    if not by.is_staff:
+        raise NotAllowed("Only staff can deactivate a user.")
+    if user.pk == by.pk:
+        raise NotAllowed("You cannot deactivate your own account.")
+    if user.is_superuser and not by.is_superuser:
+        raise NotAllowed("Only a superuser can deactivate a superuser.")
+    with transaction.atomic():
+        if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
+            return False
+        user.is_active = False
+        audit_record(actor=by, action=AuditEntry.Action.DEACTIVATE, obj=user)
+    return True

@@ -6,6 +6,7 @@ https://docs.djangoproject.com/en/5.2/topics/settings/
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     # Serve static files with whitenoise under runserver too, so development matches production.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "votr_project.urls"
@@ -171,6 +175,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Login lockout (django-axes) -------------------------------------------------------------
+# Failed logins on the site and the admin are counted per username and client IP, in the database
+# (AxesDatabaseHandler, the default), so a lockout holds across web processes, dynos and restarts.
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out username/IP pair is refused before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+# Username and IP together: guessing from one address does not lock the user out of theirs.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "polls.lockout.username_from_credentials"
+AXES_CLIENT_IP_CALLABLE = "polls.lockout.client_ip"
+# Proxies between the client and Votr that append to X-Forwarded-For (Heroku's router: 1). With
+# 0 the TCP peer address is the client's, and a forged X-Forwarded-For is ignored.
+TRUSTED_PROXY_HOPS = env_int("DJANGO_TRUSTED_PROXY_HOPS", 0)
+# The locked-out page, registration/locked_out.html, says how long to wait in minutes.
+AXES_LOCKOUT_CALLABLE = "polls.lockout.lockout_response"
+AXES_VERBOSE = False
 
 # --- Time and language ------------------------------------------------------------------------
 
