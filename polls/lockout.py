@@ -2,6 +2,7 @@
 
 import math
 
+from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_cool_off, get_failure_limit
 from django.conf import settings
 from django.shortcuts import render
@@ -39,3 +40,18 @@ def lockout_response(request, original_response, credentials):
     minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else None
     context = {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes}
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' backend, minus its demand for a request.
+
+    Every login over HTTP (the site, the admin, the API token endpoint) passes its request and is
+    counted. An authenticate() call without one (Django's test client `login()`, a shell) comes
+    from no client that could be locked out, so it is left to the next backend instead of
+    raising an error.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

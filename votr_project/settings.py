@@ -182,8 +182,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # https://django-axes.readthedocs.io/en/latest/4_configuration.html
 
 AUTHENTICATION_BACKENDS = [
-    # First, so that a locked-out username/IP pair is refused before the password is checked.
-    "axes.backends.AxesStandaloneBackend",
+    # First, so that a locked-out username/IP pair is refused before the password is checked
+    # (django-axes' backend, tolerant of a call without a request: see polls/lockout.py).
+    "polls.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
@@ -271,6 +272,13 @@ if CELERY_BROKER_URL is None:
     }
 # Bigwig hands out a separate publish URL; producers use it when it is set.
 CELERY_BROKER_WRITE_URL = os.environ.get("RABBITMQ_BIGWIG_TX_URL", "").strip() or None
+if not CELERY_BROKER_URL.startswith("filesystem"):
+    # Publishing happens on the web request path (a poll created or rescheduled): when the
+    # broker is down, give up after one quick retry instead of kombu's default of retrying for
+    # seconds, and let the sweep catch up. The worker's own consuming connection keeps retrying.
+    # https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-transport-options
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0}
+    CELERY_BROKER_CONNECTION_TIMEOUT = 3
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -280,6 +288,53 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# The close tasks are idempotent, so a message is acknowledged only after its task ran, and a
+# worker that dies mid-task (SIGKILL, dyno restart) hands it back to the broker. One message at
+# a time per process: a long task never holds others hostage in its prefetch buffer.
+# https://docs.celeryq.dev/en/stable/userguide/optimizing.html#reserve-one-task-at-a-time
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A queue name of its own lets test runs (or two deployments on one vhost) share a broker.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "").strip() or "celery"
+# The sweep that closes every due poll: the guarantee that a poll closes within a minute of its
+# closing time whatever happened to its own message. A run not started within one interval is
+# dropped (the next one does the same work), so an outage does not pile sweeps up.
+# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html
+VOTR_SWEEP_SECONDS = env_int("VOTR_SWEEP_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "close-due-polls": {
+        "task": "polls.tasks.close_due_polls_task",
+        "schedule": VOTR_SWEEP_SECONDS,
+        "options": {"expires": VOTR_SWEEP_SECONDS},
+    },
+}
+# Polls closing within this many seconds get their own message with an ETA, so they close on
+# the second. Kept well under RabbitMQ's consumer timeout (30 minutes), which closes the channel
+# of a worker that holds an unacknowledged (ETA) message longer.
+# https://www.rabbitmq.com/docs/consumers#acknowledgement-timeout
+VOTR_CLOSE_AHEAD_SECONDS = env_int("VOTR_CLOSE_AHEAD_SECONDS", 600)
+
+# --- Email ------------------------------------------------------------------------------------
+# Authors are told the outcome when their poll closes. Printed to the console unless an SMTP
+# host is set. https://docs.djangoproject.com/en/5.2/topics/email/
+
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "").strip() or "localhost"
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "").strip() or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("DJANGO_EMAIL_HOST", "").strip()
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 10)
+# Only read by the file-based backend (the worker tests use it).
+EMAIL_FILE_PATH = os.environ.get("DJANGO_EMAIL_FILE_PATH", "").strip() or None
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "").strip() or (
+    "Votr <votr@localhost>"
+)
 
 # --- Logging ----------------------------------------------------------------------------------
 # Everything to stdout, where Heroku and Procfile runners collect it.
