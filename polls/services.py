@@ -4,8 +4,9 @@ Pages, the API, the admin and the Celery tasks all call these functions. Invalid
 Django's ValidationError with a message per field; refused votes raise a VoteRefused subclass.
 """
 
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
@@ -31,6 +32,7 @@ from .models import (
 )
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 class VoteRefused(Exception):
@@ -144,6 +146,7 @@ def poll_create(
             Option(poll=poll, label=label, position=position)
             for position, label in enumerate(labels, start=1)
         )
+        transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
     return poll
 
 
@@ -195,6 +198,7 @@ def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = Non
     )
     if closed:
         poll.refresh_from_db(fields=["closed_at"])
+        transaction.on_commit(lambda: _notify_closed(poll.pk))
     return bool(closed)
 
 
@@ -207,6 +211,7 @@ def poll_reschedule(*, poll: Poll, closes_at: datetime, now: datetime | None = N
         raise ValidationError({"closes_at": errors})
     Poll.objects.filter(pk=poll.pk).update(closes_at=closes_at, closed_at=None)
     poll.closes_at, poll.closed_at = closes_at, None
+    transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
     return poll
 
 
@@ -397,3 +402,84 @@ def user_deactivate(*, user: User, by: User) -> bool:
         user.is_active = False
         audit_record(actor=by, action=AuditEntry.Action.DEACTIVATE, obj=user)
     return True
+
+
+# --- Closing in the background (polls/tasks.py runs these in the Celery worker) ---------------
+
+
+def _publish(task, *, args: list, **options) -> bool:
+    """Queue `task` without retrying: on the web path a broker outage must cost a log line, not
+    a failed or slow request. The close sweep catches up on anything not queued."""
+    try:
+        task.apply_async(args=args, retry=False, **options)
+    except Exception as error:  # noqa: BLE001 (any broker failure; never the caller's problem)
+        logger.error(
+            "Could not queue %s%r (%s: %s); the close sweep will catch up.",
+            task.name,
+            tuple(args),
+            type(error).__name__,
+            error,
+        )
+        return False
+    return True
+
+
+def poll_schedule_close(*, poll: Poll, now: datetime | None = None) -> bool:
+    """Queue the close of a poll that closes within settings.VOTR_CLOSE_AHEAD_SECONDS, with an
+    ETA at its closing time; later polls are left to the sweep, which runs every minute. Called
+    on commit by poll_create and poll_reschedule. Never raises: returns False when nothing was
+    queued (not due soon, or the broker is down, which is logged)."""
+    from django.conf import settings
+
+    from . import tasks
+
+    now = now or timezone.now()
+    if poll.closes_at - now > timedelta(seconds=settings.VOTR_CLOSE_AHEAD_SECONDS):
+        return False
+    return _publish(tasks.close_poll_task, args=[poll.pk], eta=poll.closes_at)
+
+
+def _notify_closed(poll_id: int) -> None:
+    """Queue the author's email; if the broker is down, send it from here instead, so the one
+    call that recorded the close is also the one that tells the author."""
+    from . import tasks
+
+    if not _publish(tasks.notify_poll_closed_task, args=[poll_id]):
+        tasks.notify_poll_closed(poll_id=poll_id)
+
+
+def poll_close_if_due(*, poll_id: int, now: datetime | None = None) -> bool:
+    """Record the close of one poll whose closing time has passed (the system closing it on
+    time). A deleted poll, one already closed, or one whose closing time was moved into the
+    future is left alone. Idempotent and safe under concurrency: one conditional UPDATE, so
+    only one call returns True and queues the author's email."""
+    now = now or timezone.now()
+    closed = Poll.objects.filter(pk=poll_id, closed_at__isnull=True, closes_at__lte=now).update(
+        closed_at=F("closes_at")
+    )
+    if closed:
+        transaction.on_commit(lambda: _notify_closed(poll_id))
+    return bool(closed)
+
+
+POLLS_CLOSE_DUE_LIMIT = 500
+
+
+def polls_close_due(
+    *, now: datetime | None = None, limit: int = POLLS_CLOSE_DUE_LIMIT
+) -> list[int]:
+    """Record the close of up to `limit` due polls in a fixed number of queries, and return
+    their ids. The rows are locked (skipping rows another sweep holds), so each close is
+    recorded, and each author emailed, by exactly one caller even when two sweeps run at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        poll_ids = list(
+            Poll.objects.due_for_closing(now=now)
+            .select_for_update(skip_locked=True)
+            .order_by("closes_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if poll_ids:
+            Poll.objects.filter(pk__in=poll_ids).update(closed_at=F("closes_at"))
+            transaction.on_commit(lambda: [_notify_closed(poll_id) for poll_id in poll_ids])
+    return poll_ids
