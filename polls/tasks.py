@@ -44,7 +44,7 @@ def close_poll_task(poll_id: int) -> bool:
 def close_due_polls_task() -> int:
     """Beat, every minute: record the close of every due poll, whatever happened to its own
     message. Harmless if two run at once (each poll is closed, and mailed, by one of them)."""
-    poll_ids = services.polls_close_due()
+    poll_ids = services.polls_close_due(limit=services.POLLS_CLOSE_DUE_LIMIT)
     if len(poll_ids) == services.POLLS_CLOSE_DUE_LIMIT:
         # A backlog (say, after an outage): carry on in a fresh task, within its time limit.
         close_due_polls_task.apply_async()

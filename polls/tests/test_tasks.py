@@ -1,0 +1,373 @@
+"""Closing polls in the background: the tasks, the sweep, the scheduling and the author's email.
+
+Nothing here publishes to a broker: apply_async is replaced by a recorder, so the tests see
+exactly what would be queued (never eager mode, which ignores ETAs). Queued tasks are then run
+by calling them, as a worker would. tests/test_worker_integration.py runs a real worker.
+"""
+
+import logging
+from contextlib import ExitStack
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import OperationalError, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerDown
+
+from polls import services, tasks
+from polls.models import Option, Poll
+
+from .factories import PollFactory, UserFactory
+
+
+def due_poll(*, ago=timedelta(minutes=5), **fields) -> Poll:
+    closes_at = timezone.now() - ago
+    return PollFactory(created_at=closes_at - timedelta(hours=1), closes_at=closes_at, **fields)
+
+
+QUEUED_TASKS = (tasks.close_poll_task, tasks.close_due_polls_task, tasks.notify_poll_closed_task)
+
+
+@pytest.fixture
+def queued():
+    """Record what would be published, per task name, instead of publishing it."""
+    calls = {}
+
+    def recorder(name):
+        def apply_async(args=None, **options):
+            calls.setdefault(name, []).append({"args": args, **options})
+
+        return apply_async
+
+    with ExitStack() as stack:
+        for task in QUEUED_TASKS:
+            stack.enter_context(
+                mock.patch.object(task, "apply_async", side_effect=recorder(task.name))
+            )
+        yield calls
+
+
+def run_emails(queued) -> None:
+    """Run the queued email tasks, as the worker would."""
+    for call in queued.pop(tasks.notify_poll_closed_task.name, []):
+        tasks.notify_poll_closed_task(*call["args"])
+
+
+# --- The close logic, with a controlled clock -------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_poll_closes_exactly_at_its_closing_time_and_records_it():
+    poll = PollFactory()
+    closes_at = poll.closes_at
+    assert (
+        services.poll_close_if_due(poll_id=poll.pk, now=closes_at - timedelta(seconds=1)) is False
+    )
+    assert Poll.objects.get(pk=poll.pk).closed_at is None
+    assert services.poll_close_if_due(poll_id=poll.pk, now=closes_at) is True
+    assert Poll.objects.get(pk=poll.pk).closed_at == closes_at
+
+
+@pytest.mark.django_db
+def test_a_late_close_records_the_closing_time_not_the_moment_it_ran():
+    poll = PollFactory()
+    assert services.poll_close_if_due(poll_id=poll.pk, now=poll.closes_at + timedelta(hours=3))
+    assert Poll.objects.get(pk=poll.pk).closed_at == poll.closes_at
+
+
+@pytest.mark.django_db
+def test_close_task_closes_a_due_poll_and_mails_its_author_once(
+    queued, django_capture_on_commit_callbacks
+):
+    poll = due_poll(labels=["Tea", "Coffee", "Water"])
+    Option.objects.filter(poll=poll, label="Coffee").update(votes=3)
+    Option.objects.filter(poll=poll, label="Tea").update(votes=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_poll_task(poll.pk) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_poll_task(poll.pk) is False
+
+    assert queued[tasks.notify_poll_closed_task.name] == [{"args": [poll.pk], "retry": False}]
+    run_emails(queued)
+    assert Poll.objects.get(pk=poll.pk).closed_at == poll.closes_at
+    [email] = mail.outbox
+    assert email.to == [poll.author.email]
+    assert poll.title in email.subject
+    assert 'The winner is "Coffee" with 3 of 4 votes.' in email.body
+    assert "Total votes: 4" in email.body
+    assert "- Tea: 1 (25%)" in email.body
+    assert "- Coffee: 3 (75%)" in email.body
+    assert "- Water: 0 (0%)" in email.body
+
+
+@pytest.mark.django_db
+def test_close_task_for_a_deleted_poll_does_nothing(queued, django_capture_on_commit_callbacks):
+    poll = due_poll()
+    poll_id = poll.pk
+    poll.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_poll_task(poll_id) is False
+    assert queued == {}
+
+
+@pytest.mark.django_db
+def test_close_task_for_a_poll_moved_later_does_nothing_and_the_new_time_is_honoured(
+    queued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    poll = PollFactory(closes_at=now + timedelta(minutes=2))
+    new_time = now + timedelta(minutes=8)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.poll_reschedule(poll=poll, closes_at=new_time, now=now)
+    # The new message carries the new time.
+    [message] = queued[tasks.close_poll_task.name]
+    assert message["eta"] == new_time
+
+    # The old message arrives at the old time: nothing happens.
+    assert services.poll_close_if_due(poll_id=poll.pk, now=now + timedelta(minutes=2)) is False
+    assert tasks.close_poll_task(poll.pk) is False
+    assert Poll.objects.get(pk=poll.pk).closed_at is None
+    # At the new time, the poll closes.
+    assert services.poll_close_if_due(poll_id=poll.pk, now=new_time) is True
+    assert Poll.objects.get(pk=poll.pk).closed_at == new_time
+
+
+@pytest.mark.django_db
+def test_a_poll_closed_early_by_its_author_mails_the_author_once(
+    queued, django_capture_on_commit_callbacks
+):
+    poll = PollFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.poll_close(poll=poll, by=poll.author) is True
+        assert services.poll_close(poll=poll, by=poll.author) is False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 0  # already closed: the sweep leaves it alone
+    run_emails(queued)
+    assert len(mail.outbox) == 1
+    assert "Nobody voted." in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_email_for_a_poll_deleted_or_reopened_before_it_went_out_is_not_sent():
+    deleted = due_poll()
+    services.poll_close_if_due(poll_id=deleted.pk)
+    deleted_id = deleted.pk
+    deleted.delete()
+    reopened = due_poll()
+    services.poll_close_if_due(poll_id=reopened.pk)
+    services.poll_reschedule(poll=reopened, closes_at=timezone.now() + timedelta(hours=1))
+
+    assert tasks.notify_poll_closed_task(deleted_id) is False
+    assert tasks.notify_poll_closed_task(reopened.pk) is False
+    assert mail.outbox == []
+
+
+def test_outcome_email_names_a_tie():
+    poll = Poll(title="Lunch?\nReally", closed_at=timezone.now())
+    with mock.patch.object(
+        services,
+        "poll_results",
+        return_value=services.PollResults(
+            total_votes=4,
+            options=[
+                services.OptionResult(id=1, label="Soup", votes=2, percent=50.0),
+                services.OptionResult(id=2, label="Salad", votes=2, percent=50.0),
+            ],
+        ),
+    ):
+        subject, body = tasks.outcome_email(poll)
+    assert subject == "Your poll has closed: Lunch? Really"
+    assert 'It is a tie between "Soup", "Salad" with 2 votes each.' in body
+
+
+# --- The sweep --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_sweep_closes_exactly_the_due_polls(queued, django_capture_on_commit_callbacks):
+    due = [due_poll(), due_poll(ago=timedelta(days=2)), due_poll(ago=timedelta(seconds=1))]
+    still_open = PollFactory()
+    already_closed = due_poll()
+    services.poll_close(poll=already_closed)
+    closed_at_before = Poll.objects.get(pk=already_closed.pk).closed_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 3
+
+    assert set(Poll.objects.filter(closed_at__isnull=False).values_list("pk", flat=True)) == {
+        *(poll.pk for poll in due),
+        already_closed.pk,
+    }
+    assert Poll.objects.get(pk=still_open.pk).closed_at is None
+    assert Poll.objects.get(pk=already_closed.pk).closed_at == closed_at_before
+    for poll in due:
+        assert Poll.objects.get(pk=poll.pk).closed_at == poll.closes_at
+    sent_for = [call["args"] for call in queued[tasks.notify_poll_closed_task.name]]
+    assert sorted(sent_for) == sorted([poll.pk] for poll in due)
+
+
+@pytest.mark.parametrize("due_count", [1, 20])
+@pytest.mark.django_db
+def test_sweep_costs_the_same_queries_for_1_or_20_due_polls(
+    due_count, queued, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    for _ in range(due_count):
+        due_poll()
+    PollFactory()
+    # Savepoint, select and lock the due polls, update them, release the savepoint.
+    with django_capture_on_commit_callbacks(execute=True), django_assert_num_queries(4):
+        assert tasks.close_due_polls_task() == due_count
+    assert len(queued[tasks.notify_poll_closed_task.name]) == due_count
+
+
+@pytest.mark.django_db
+def test_sweeping_twice_closes_and_mails_each_poll_once(queued, django_capture_on_commit_callbacks):
+    polls = [due_poll() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 0
+        assert all(tasks.close_poll_task(poll.pk) is False for poll in polls)
+    run_emails(queued)
+    assert sorted(email.to[0] for email in mail.outbox) == sorted(p.author.email for p in polls)
+
+
+@pytest.mark.django_db
+def test_sweep_with_a_backlog_carries_on_in_a_new_task(
+    queued, django_capture_on_commit_callbacks, monkeypatch
+):
+    for _ in range(3):
+        due_poll()
+    monkeypatch.setattr(services, "POLLS_CLOSE_DUE_LIMIT", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 2
+    assert len(queued[tasks.close_due_polls_task.name]) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 1
+    assert len(queued[tasks.close_due_polls_task.name]) == 1
+    assert not Poll.objects.due_for_closing().exists()
+
+
+# --- Scheduling -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_poll_closing_soon_is_queued_with_an_eta_at_its_closing_time_and_its_id_only(
+    user, queued, django_capture_on_commit_callbacks
+):
+    closes_at = timezone.now() + timedelta(minutes=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        poll = services.poll_create(
+            author=user, title="Soon?", option_labels=["a", "b"], closes_at=closes_at
+        )
+    assert queued == {
+        tasks.close_poll_task.name: [{"args": [poll.pk], "eta": closes_at, "retry": False}]
+    }
+    assert type(poll.pk) is int
+
+
+@pytest.mark.django_db
+def test_a_poll_closing_later_is_left_to_the_sweep(
+    user, queued, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.poll_create(author=user, title="Later?", option_labels=["a", "b"])
+        services.poll_create(
+            author=user,
+            title="In an hour?",
+            option_labels=["a", "b"],
+            closes_at=timezone.now() + timedelta(hours=1),
+        )
+    assert queued == {}
+
+
+@pytest.mark.django_db
+def test_nothing_is_queued_for_a_poll_whose_transaction_rolled_back(
+    user, queued, django_capture_on_commit_callbacks
+):
+    def create_then_fail():
+        with transaction.atomic():
+            services.poll_create(
+                author=user,
+                title="Soon?",
+                option_labels=["a", "b"],
+                closes_at=timezone.now() + timedelta(minutes=5),
+            )
+            raise RuntimeError("the request failed after creating the poll")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError):
+            create_then_fail()
+    assert callbacks == []
+    assert queued == {}
+
+
+@pytest.mark.django_db
+def test_rescheduling_to_a_time_soon_queues_a_close_at_the_new_time(
+    poll, queued, django_capture_on_commit_callbacks
+):
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.poll_reschedule(poll=poll, closes_at=now + timedelta(days=3), now=now)
+    assert queued == {}
+    with django_capture_on_commit_callbacks(execute=True):
+        services.poll_reschedule(poll=poll, closes_at=now + timedelta(minutes=3), now=now)
+    assert queued[tasks.close_poll_task.name] == [
+        {"args": [poll.pk], "eta": now + timedelta(minutes=3), "retry": False}
+    ]
+
+
+# --- Broker down ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def broker_down():
+    with mock.patch(
+        "celery.app.task.Task.apply_async", side_effect=BrokerDown("[Errno 111] Connection refused")
+    ) as apply_async:
+        yield apply_async
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_polls_are_created_and_votes_cast_and_the_error_logged(
+    user, other_user, broker_down, caplog, django_capture_on_commit_callbacks
+):
+    with caplog.at_level(logging.ERROR, logger="polls.services"):
+        with django_capture_on_commit_callbacks(execute=True):
+            poll = services.poll_create(
+                author=user,
+                title="Broker down?",
+                option_labels=["yes", "no"],
+                closes_at=timezone.now() + timedelta(minutes=2),
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            services.vote_cast(poll=poll, voter=other_user, option_id=poll.options.first().pk)
+    assert broker_down.called
+    assert Poll.objects.filter(pk=poll.pk).exists()
+    assert poll.options.first().votes == 1
+    [record] = caplog.records
+    assert "Could not queue polls.tasks.close_poll_task" in record.getMessage()
+    assert "the close sweep will catch up" in record.getMessage()
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_the_author_is_still_mailed_once(
+    broker_down, django_capture_on_commit_callbacks
+):
+    poll = PollFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.poll_close(poll=poll, by=UserFactory(is_staff=True)) is True
+    assert [email.to for email in mail.outbox] == [[poll.author.email]]
+
+
+@pytest.mark.django_db
+def test_close_task_retries_a_transient_database_error_then_gives_up():
+    with mock.patch.object(
+        services, "poll_close_if_due", side_effect=OperationalError("server closed")
+    ) as close:
+        result = tasks.close_poll_task.apply(args=[1])
+    assert isinstance(result.result, OperationalError)
+    assert close.call_count == tasks.close_poll_task.max_retries + 1
