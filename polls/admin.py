@@ -187,7 +187,6 @@ class OptionInline(admin.TabularInline):
     formset = OptionFormSet
     fields = ["position", "label", "votes"]
     extra = 0
-    can_delete = False
 
     def get_readonly_fields(self, request, obj=None):
         # Counts follow the ballots; labels are what people voted for once anyone has.
@@ -196,6 +195,9 @@ class OptionInline(admin.TabularInline):
         return ["position", "votes"]
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

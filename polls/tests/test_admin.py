@@ -1,0 +1,585 @@
+import csv
+import io
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from polls import services
+from polls.models import AuditEntry, Ballot, Choice, Option, Poll, User
+
+from .factories import PASSWORD, PollFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELISTS = [
+    "admin:polls_poll_changelist",
+    "admin:polls_ballot_changelist",
+    "admin:polls_user_changelist",
+    "admin:polls_auditentry_changelist",
+    "admin:auth_group_changelist",
+    "admin:axes_accessattempt_changelist",
+]
+
+
+def form_time(moment) -> dict:
+    """The admin's split date/time widget fields for `moment` (UTC)."""
+    return {"closes_at_0": moment.strftime("%Y-%m-%d"), "closes_at_1": moment.strftime("%H:%M:%S")}
+
+
+def vote(poll, option_number=1, voter=None):
+    option = poll.options.get(position=option_number)
+    return services.vote_cast(poll=poll, voter=voter or UserFactory(), option_id=option.pk)
+
+
+def counters_match_ballots():
+    counted = Option.objects.aggregate(total=Sum("votes"))["total"] or 0
+    return counted == Choice.objects.count()
+
+
+def run_action(client, action, polls, **extra):
+    return client.post(
+        reverse("admin:polls_poll_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [poll.pk for poll in polls], **extra},
+        follow=True,
+    )
+
+
+def page_messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def option_inline_data(poll, labels=None):
+    options = list(poll.options.all())
+    labels = labels or [option.label for option in options]
+    data = {
+        "options-TOTAL_FORMS": str(len(options)),
+        "options-INITIAL_FORMS": str(len(options)),
+        "options-MIN_NUM_FORMS": "0",
+        "options-MAX_NUM_FORMS": "1000",
+    }
+    for number, (option, label) in enumerate(zip(options, labels, strict=True)):
+        data[f"options-{number}-id"] = str(option.pk)
+        data[f"options-{number}-poll"] = str(poll.pk)
+        data[f"options-{number}-label"] = label
+    return data
+
+
+def poll_change_data(poll, *, title=None, closes_at=None, labels=None):
+    return {
+        "title": title if title is not None else poll.title,
+        **form_time(closes_at or poll.closes_at),
+        **option_inline_data(poll, labels),
+    }
+
+
+# --- Who gets in ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url_name", CHANGELISTS)
+def test_every_list_renders_for_staff(admin_client, poll, url_name):
+    vote(poll)
+    assert admin_client.get(reverse(url_name)).status_code == 200
+
+
+@pytest.mark.parametrize("url_name", CHANGELISTS)
+def test_anonymous_visitors_are_sent_to_the_admin_login_with_next(client, url_name):
+    url = reverse(url_name)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url == f"{reverse('admin:login')}?next={url}"
+
+
+@pytest.mark.parametrize("url_name", ["admin:index", *CHANGELISTS])
+def test_logged_in_non_staff_are_sent_to_the_admin_login(client, user, url_name):
+    client.force_login(user)
+    response = client.get(reverse(url_name))
+    assert response.status_code == 302
+    assert response.url.startswith(f"{reverse('admin:login')}?next=")
+
+
+def test_every_add_and_change_form_renders_for_staff(admin_client, poll):
+    ballot = vote(poll)
+    for url in [
+        reverse("admin:polls_poll_add"),
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        reverse("admin:polls_ballot_change", args=[ballot.pk]),
+        reverse("admin:polls_user_add"),
+        reverse("admin:polls_user_change", args=[poll.author.pk]),
+        reverse("admin:auth_group_add"),
+    ]:
+        assert admin_client.get(url).status_code == 200, url
+
+
+# --- Polls: add and change through the services -----------------------------------------------
+
+
+def test_adding_a_poll_creates_it_with_its_options_and_audits_it(admin_client, admin_user):
+    closes_at = timezone.now() + timedelta(days=2)
+    response = admin_client.post(
+        reverse("admin:polls_poll_add"),
+        {"title": " Tea or coffee? ", "options": "Tea\n\n Coffee \nWater", **form_time(closes_at)},
+    )
+    assert response.status_code == 302
+    poll = Poll.objects.get()
+    assert poll.title == "Tea or coffee?"
+    assert poll.author == admin_user
+    assert [option.label for option in poll.options.all()] == ["Tea", "Coffee", "Water"]
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.object_id) == (
+        admin_user,
+        AuditEntry.Action.ADD,
+        str(poll.pk),
+    )
+
+
+def test_adding_a_poll_with_bad_input_shows_the_rules_messages_and_creates_nothing(admin_client):
+    response = admin_client.post(
+        reverse("admin:polls_poll_add"),
+        {
+            "title": "Tea?",
+            "options": "Tea\ntea",
+            **form_time(timezone.now() + timedelta(days=40)),
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert 'Option 2 ("tea") is already in this poll.' in errors["options"]
+    assert "The closing time must be at most 30 days from now." in errors["closes_at"]
+    assert not Poll.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_changing_the_closing_time_reschedules_and_reopens_a_closed_poll(admin_client, poll):
+    services.poll_close(poll=poll)
+    closes_at = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    response = admin_client.post(
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        poll_change_data(poll, closes_at=closes_at),
+    )
+    assert response.status_code == 302
+    poll.refresh_from_db()
+    assert (poll.closes_at, poll.closed_at) == (closes_at, None)
+    assert AuditEntry.objects.get().action == AuditEntry.Action.CHANGE
+
+
+def test_question_and_labels_can_change_before_anyone_votes(admin_client, poll):
+    response = admin_client.post(
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        poll_change_data(poll, title="Better question?", labels=["Option 2", "Option 1", "Three"]),
+    )
+    assert response.status_code == 302
+    poll.refresh_from_db()
+    assert poll.title == "Better question?"
+    assert [option.label for option in poll.options.all()] == ["Option 2", "Option 1", "Three"]
+
+
+def test_a_duplicate_label_is_refused_with_a_message(admin_client, poll):
+    response = admin_client.post(
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        poll_change_data(poll, labels=["Option 1", "Option 2", " option 1"]),
+    )
+    assert response.status_code == 200
+    formset_errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert 'Option 3 ("option 1") is already in this poll.' in formset_errors
+    assert [option.label for option in poll.options.all()] == ["Option 1", "Option 2", "Option 3"]
+
+
+def test_once_voted_the_wording_is_refused_and_nothing_in_the_form_is_saved(admin_client, poll):
+    vote(poll)
+    old_closes_at = poll.closes_at
+    response = admin_client.post(
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        {
+            "title": "Sneaky new question?",
+            **form_time(timezone.now() + timedelta(days=5)),
+            # Labels are read-only now: the inline sends only ids.
+            **{k: v for k, v in option_inline_data(poll).items() if not k.endswith("-label")},
+        },
+    )
+    assert response.status_code == 200
+    assert "its wording can no longer change" in str(response.context["adminform"].form.errors)
+    poll.refresh_from_db()
+    assert poll.title != "Sneaky new question?"
+    assert poll.closes_at == old_closes_at  # the valid half of the form was rolled back too
+    assert not AuditEntry.objects.exists()
+
+
+def test_labels_and_counts_are_read_only_once_voted(admin_client, poll):
+    vote(poll)
+    response = admin_client.get(reverse("admin:polls_poll_change", args=[poll.pk]))
+    inline = response.context["inline_admin_formsets"][0]
+    assert set(inline.readonly_fields) == {"position", "label", "votes"}
+    assert not inline.has_add_permission
+    assert not inline.has_delete_permission
+
+
+def test_deleting_a_poll_goes_through_the_service_and_is_audited(admin_client, poll):
+    vote(poll)
+    response = admin_client.post(
+        reverse("admin:polls_poll_delete", args=[poll.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Poll.objects.exists()
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_repr) == (AuditEntry.Action.DELETE, poll.title)
+
+
+# --- Polls: list, filters, actions ------------------------------------------------------------
+
+
+def test_poll_list_shows_total_votes_sorted_and_filters_by_status(admin_client):
+    busy, quiet = PollFactory(title="Busy?"), PollFactory(title="Quiet?")
+    closed = PollFactory(title="Closed?")
+    services.poll_close(poll=closed)
+    vote(busy)
+    vote(busy, 2)
+    url = reverse("admin:polls_poll_changelist")
+    response = admin_client.get(url, {"o": "-6"})  # column 6: total votes, descending
+    listed = list(response.context["cl"].result_list)
+    assert [poll.title for poll in listed][0] == "Busy?"
+    assert listed[0].total_votes == 2
+    open_titles = {
+        p.title for p in admin_client.get(url, {"status": "open"}).context["cl"].result_list
+    }
+    assert open_titles == {busy.title, quiet.title}
+    closed_list = admin_client.get(url, {"status": "closed"}).context["cl"].result_list
+    assert [poll.title for poll in closed_list] == ["Closed?"]
+
+
+def test_poll_search_matches_title_and_author_username(admin_client):
+    alice = UserFactory(username="alice")
+    PollFactory(title="Pizza toppings?", author=alice)
+    PollFactory(title="Best editor?")
+    url = reverse("admin:polls_poll_changelist")
+    by_title = admin_client.get(url, {"q": "pizza"}).context["cl"].result_list
+    by_author = admin_client.get(url, {"q": "alice"}).context["cl"].result_list
+    assert [p.title for p in by_title] == [p.title for p in by_author] == ["Pizza toppings?"]
+
+
+def test_close_now_closes_open_polls_and_says_which_were_already_closed(admin_client, admin_user):
+    still_open, already_closed = PollFactory(), PollFactory()
+    services.poll_close(poll=already_closed)
+    response = run_action(admin_client, "close_now", [still_open, already_closed])
+    assert page_messages(response) == ["Closed 1 poll.", "1 poll had already closed."]
+    still_open.refresh_from_db()
+    assert not still_open.is_open()
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.object_id) == (
+        admin_user,
+        AuditEntry.Action.CLOSE,
+        str(still_open.pk),
+    )
+
+
+def test_reopen_asks_for_the_new_closing_time_then_reopens(admin_client, poll):
+    services.poll_close(poll=poll)
+    page = run_action(admin_client, "reopen", [poll])
+    assert page.templates[0].name == "admin/polls/poll/reschedule.html"
+    assert poll.title in page.content.decode()
+    closes_at = (timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    response = run_action(
+        admin_client, "reopen", [poll], apply="yes", closes_at=closes_at.strftime("%Y-%m-%dT%H:%M")
+    )
+    assert page_messages(response) == ["Reopened 1 poll."]
+    poll.refresh_from_db()
+    assert poll.is_open()
+    assert poll.closes_at == closes_at
+    assert AuditEntry.objects.get().action == AuditEntry.Action.RESCHEDULE
+
+
+def test_reopen_with_a_bad_time_shows_the_form_again_and_changes_nothing(admin_client, poll):
+    services.poll_close(poll=poll)
+    too_late = timezone.now() + timedelta(days=31)
+    for bad in ["not a time", too_late.strftime("%Y-%m-%dT%H:%M")]:
+        response = run_action(admin_client, "reopen", [poll], apply="yes", closes_at=bad)
+        if response.templates[0].name == "admin/polls/poll/reschedule.html":
+            assert response.context["form"].errors["closes_at"]
+        else:
+            assert page_messages(response) == [
+                f"Not reopened: “{poll}”: The closing time must be at most 30 days from now."
+            ]
+    poll.refresh_from_db()
+    assert not poll.is_open()
+    assert not AuditEntry.objects.exists()
+
+
+def test_reopen_refuses_polls_that_are_open(admin_client, poll):
+    response = run_action(admin_client, "reopen", [poll])
+    assert page_messages(response) == [
+        "None of the selected polls can be reopened: they are all open."
+    ]
+
+
+def test_extend_moves_the_closing_time_later_and_refuses_an_earlier_one(admin_client):
+    poll = PollFactory(closes_at=timezone.now() + timedelta(days=2))
+    earlier = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = run_action(admin_client, "extend", [poll], apply="yes", closes_at=earlier)
+    assert page_messages(response) == [
+        f"Not extended: “{poll}”: the new time is not later than its closing time."
+    ]
+    later = (timezone.now() + timedelta(days=5)).replace(second=0, microsecond=0)
+    response = run_action(
+        admin_client, "extend", [poll], apply="yes", closes_at=later.strftime("%Y-%m-%dT%H:%M")
+    )
+    assert page_messages(response) == ["Extended 1 poll."]
+    poll.refresh_from_db()
+    assert poll.closes_at == later
+
+
+def test_export_writes_each_options_results_as_csv(admin_client):
+    poll = PollFactory(title="=HYPERLINK(1)", labels=["Yes", "No"])
+    vote(poll, 1)
+    vote(poll, 1)
+    vote(poll, 2)
+    response = run_action(admin_client, "export_results_csv", [poll])
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:2] == ["poll", "question"]
+    assert [(row[1], row[4], row[5], row[6], row[7]) for row in rows[1:]] == [
+        ("'=HYPERLINK(1)", "Yes", "2", "66.7", "3"),
+        ("'=HYPERLINK(1)", "No", "1", "33.3", "3"),
+    ]
+
+
+# --- Ballots ----------------------------------------------------------------------------------
+
+
+def test_ballots_cannot_be_added_or_edited(admin_client, poll):
+    ballot = vote(poll)
+    assert admin_client.get(reverse("admin:polls_ballot_add")).status_code == 403
+    response = admin_client.post(reverse("admin:polls_ballot_change", args=[ballot.pk]), {})
+    assert response.status_code == 403
+
+
+def test_ballot_list_shows_the_chosen_option_and_searches_by_voter(admin_client, poll):
+    vote(poll, 2, voter=UserFactory(username="mallory"))
+    vote(poll, 1)
+    response = admin_client.get(reverse("admin:polls_ballot_changelist"), {"q": "mallory"})
+    (ballot,) = response.context["cl"].result_list
+    assert ballot.voter.username == "mallory"
+    assert "Option 2" in response.content.decode()
+
+
+def test_removing_a_ballot_takes_its_vote_off_and_is_audited(admin_client, admin_user, poll):
+    fraudulent = vote(poll, 1)
+    vote(poll, 1)
+    vote(poll, 2)
+    response = admin_client.post(
+        reverse("admin:polls_ballot_delete", args=[fraudulent.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert [option.votes for option in poll.options.all()] == [1, 1, 0]
+    assert counters_match_ballots()
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.object_id) == (
+        admin_user,
+        AuditEntry.Action.REMOVE_BALLOT,
+        str(fraudulent.pk),
+    )
+    assert '"Option 1"' in entry.details
+
+
+def test_removing_ballots_in_bulk_keeps_counters_equal_to_ballots(admin_client, poll):
+    ballots = [vote(poll, n % 3 + 1) for n in range(5)]
+    response = admin_client.post(
+        reverse("admin:polls_ballot_changelist"),
+        {
+            "action": "delete_selected",
+            ACTION_CHECKBOX_NAME: [b.pk for b in ballots[:3]],
+            "post": "yes",
+        },
+    )
+    assert response.status_code == 302
+    assert Ballot.objects.count() == 2
+    assert counters_match_ballots()
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.REMOVE_BALLOT).count() == 3
+
+
+def test_only_staff_may_remove_a_ballot(poll, user):
+    ballot = vote(poll)
+    with pytest.raises(services.NotAllowed):
+        services.ballot_remove(ballot=ballot, by=user)
+    assert Ballot.objects.filter(pk=ballot.pk).exists()
+    assert counters_match_ballots()
+
+
+# --- Users ------------------------------------------------------------------------------------
+
+
+def test_user_list_shows_each_users_poll_and_ballot_counts(admin_client):
+    author = UserFactory(username="author")
+    poll = PollFactory(author=author)
+    PollFactory(author=author)
+    vote(poll, voter=author)
+    response = admin_client.get(reverse("admin:polls_user_changelist"), {"q": "author"})
+    (listed,) = response.context["cl"].result_list
+    assert (listed.poll_count, listed.ballot_count) == (2, 1)
+
+
+def test_deactivate_stops_a_user_logging_in_and_refuses_your_own_account(admin_client, admin_user):
+    target = UserFactory()
+    response = admin_client.post(
+        reverse("admin:polls_user_changelist"),
+        {"action": "deactivate", ACTION_CHECKBOX_NAME: [target.pk, admin_user.pk]},
+        follow=True,
+    )
+    assert page_messages(response) == [
+        "admin: You cannot deactivate your own account.",
+        "Deactivated 1 user.",
+    ]
+    target.refresh_from_db()
+    admin_user.refresh_from_db()
+    assert not target.is_active
+    assert admin_user.is_active
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_id) == (AuditEntry.Action.DEACTIVATE, str(target.pk))
+
+
+def test_adding_a_user_follows_the_sign_up_rules(admin_client):
+    UserFactory(username="taken", email="taken@example.com")
+    url = reverse("admin:polls_user_add")
+    response = admin_client.post(
+        url,
+        {
+            "username": "newcomer",
+            "email": "TAKEN@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 200
+    assert "An account with that email already exists." in str(
+        response.context["adminform"].form.errors
+    )
+    assert not User.objects.filter(username="newcomer").exists()
+
+    response = admin_client.post(
+        url,
+        {
+            "username": "newcomer",
+            "email": "new@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    newcomer = User.objects.get(username="newcomer")
+    assert newcomer.check_password(PASSWORD)
+    assert AuditEntry.objects.get().action == AuditEntry.Action.ADD
+
+
+# --- Audit log --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def audit_entry(admin_user, poll):
+    return services.audit_record(actor=admin_user, action=AuditEntry.Action.CLOSE, obj=poll)
+
+
+@pytest.fixture
+def plain_staff_client(client):
+    client.force_login(UserFactory(is_staff=True))
+    return client
+
+
+def test_any_staff_member_can_read_the_audit_log(plain_staff_client, audit_entry):
+    response = plain_staff_client.get(reverse("admin:polls_auditentry_changelist"))
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [audit_entry]
+    detail = reverse("admin:polls_auditentry_change", args=[audit_entry.pk])
+    assert plain_staff_client.get(detail).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["superuser", "staff"])
+def test_nobody_can_add_edit_or_delete_audit_entries(
+    who, admin_client, plain_staff_client, audit_entry
+):
+    client = admin_client if who == "superuser" else plain_staff_client
+    change = reverse("admin:polls_auditentry_change", args=[audit_entry.pk])
+    assert client.get(reverse("admin:polls_auditentry_add")).status_code == 403
+    client.post(change, {"details": "edited", "action": "delete"})
+    assert (
+        client.get(reverse("admin:polls_auditentry_delete", args=[audit_entry.pk])).status_code
+        == 403
+    )
+    response = client.post(
+        reverse("admin:polls_auditentry_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [audit_entry.pk], "post": "yes"},
+    )
+    assert response.status_code in (200, 302)
+    audit_entry.refresh_from_db()
+    assert (audit_entry.action, audit_entry.details) == (AuditEntry.Action.CLOSE, "")
+
+
+def test_an_entry_still_names_its_actor_after_the_user_is_deleted(admin_user, poll):
+    staff = UserFactory(is_staff=True, username="former-staff")
+    entry = services.audit_record(actor=staff, action=AuditEntry.Action.CLOSE, obj=poll)
+    staff.delete()
+    entry.refresh_from_db()
+    assert (entry.actor, entry.actor_username) == (None, "former-staff")
+    assert str(entry) == f"former-staff closed polls.poll {poll.title}"
+
+
+# --- Query counts -----------------------------------------------------------------------------
+
+
+def make_rows(count):
+    for _ in range(count):
+        vote(PollFactory())
+
+
+@pytest.mark.parametrize(
+    ("url_name", "queries"),
+    [
+        ("admin:polls_poll_changelist", 7),
+        ("admin:polls_ballot_changelist", 8),
+        ("admin:polls_user_changelist", 6),
+    ],
+)
+@pytest.mark.parametrize("rows", [1, 30])
+def test_list_query_count_does_not_grow_with_rows(
+    admin_client, django_assert_num_queries, url_name, queries, rows
+):
+    make_rows(rows)
+    url = reverse(url_name)
+    admin_client.get(url)  # warm the session and content-type caches
+    with django_assert_num_queries(queries):
+        response = admin_client.get(url)
+    assert len(response.context["cl"].result_list) >= rows
+
+
+# --- First superuser --------------------------------------------------------------------------
+
+
+def test_createsuperuser_reads_its_account_from_the_environment(tmp_path):
+    """`createsuperuser --noinput`, as on Heroku, in a fresh process and database."""
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SUPERUSER_USERNAME": "boss",
+        "DJANGO_SUPERUSER_EMAIL": "boss@example.com",
+        "DJANGO_SUPERUSER_PASSWORD": PASSWORD,
+    }
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    for command in (["migrate", "--no-input", "-v", "0"], ["createsuperuser", "--noinput"]):
+        subprocess.run([*manage, *command], env=environment, check=True, capture_output=True)
+    check = (
+        "from polls.models import User; u = User.objects.get(username='boss'); "
+        f"print(u.is_superuser, u.is_staff, u.email, u.check_password({PASSWORD!r}))"
+    )
+    result = subprocess.run(
+        [*manage, "shell", "--verbosity", "0", "-c", check],
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.split() == ["True", "True", "boss@example.com", "True"]
