@@ -440,46 +440,76 @@ def poll_schedule_close(*, poll: Poll, now: datetime | None = None) -> bool:
 
 
 def _notify_closed(poll_id: int) -> None:
-    """Queue the author's email; if the broker is down, send it from here instead, so the one
-    call that recorded the close is also the one that tells the author."""
+    """Queue the author's email after a close by a person; if the broker is down, send it from
+    here instead, so the one call that recorded the close is also the one that tells the
+    author."""
     from . import tasks
 
     if not _publish(tasks.notify_poll_closed_task, args=[poll_id]):
-        tasks.notify_poll_closed(poll_id=poll_id)
+        poll_notify_closed(poll_id=poll_id)
+
+
+def poll_notify_closed(*, poll_id: int) -> bool:
+    """Email the author of a closed poll its outcome. A poll deleted or reopened since is left
+    alone (its next close sends its own email). Returns True when the email went out."""
+    from .notifications import send_outcome_emails
+
+    poll = Poll.objects.select_related("author").prefetch_related("options").filter(pk=poll_id)
+    poll = poll.first()
+    if poll is None or poll.closed_at is None:
+        return False
+    return send_outcome_emails([poll]) == 1
+
+
+def _due_polls_locked(*, now: datetime):
+    # Lock the poll rows only (not their authors'). The options are read by a second query,
+    # for the email: no GROUP BY may come near FOR UPDATE.
+    return (
+        Poll.objects.due_for_closing(now=now)
+        .select_related("author")
+        .prefetch_related("options")
+        .order_by("closes_at", "pk")
+    )
 
 
 def poll_close_if_due(*, poll_id: int, now: datetime | None = None) -> bool:
     """Record the close of one poll whose closing time has passed (the system closing it on
-    time). A deleted poll, one already closed, or one whose closing time was moved into the
-    future is left alone. Idempotent and safe under concurrency: one conditional UPDATE, so
-    only one call returns True and queues the author's email."""
+    time) and email its author, in one transaction that holds the poll's row lock: a second
+    caller waits, then finds it closed. A deleted poll, one already closed, or one whose
+    closing time was moved into the future is left alone. Returns True only for the call that
+    closed it. If the process dies before the commit, nothing is recorded and a retry starts
+    over; the email is sent just before the commit, so a crash in that instant is the one case
+    where an author could get it twice."""
+    from .notifications import send_outcome_emails
+
     now = now or timezone.now()
-    closed = Poll.objects.filter(pk=poll_id, closed_at__isnull=True, closes_at__lte=now).update(
-        closed_at=F("closes_at")
-    )
-    if closed:
-        transaction.on_commit(lambda: _notify_closed(poll_id))
-    return bool(closed)
+    with transaction.atomic():
+        poll = _due_polls_locked(now=now).select_for_update(of=("self",)).filter(pk=poll_id)
+        poll = poll.first()
+        if poll is None:
+            return False
+        send_outcome_emails([poll])
+        Poll.objects.filter(pk=poll.pk).update(closed_at=F("closes_at"))
+    return True
 
 
-POLLS_CLOSE_DUE_LIMIT = 500
+POLLS_CLOSE_DUE_LIMIT = 100
 
 
 def polls_close_due(
     *, now: datetime | None = None, limit: int = POLLS_CLOSE_DUE_LIMIT
 ) -> list[int]:
-    """Record the close of up to `limit` due polls in a fixed number of queries, and return
-    their ids. The rows are locked (skipping rows another sweep holds), so each close is
-    recorded, and each author emailed, by exactly one caller even when two sweeps run at once."""
+    """Record the close of up to `limit` due polls and email their authors, in a fixed number
+    of queries and one transaction; returns the ids closed. Rows another caller holds are
+    skipped (they are being closed), so two sweeps at once close, and mail, each poll once."""
+    from .notifications import send_outcome_emails
+
     now = now or timezone.now()
     with transaction.atomic():
-        poll_ids = list(
-            Poll.objects.due_for_closing(now=now)
-            .select_for_update(skip_locked=True)
-            .order_by("closes_at", "pk")
-            .values_list("pk", flat=True)[:limit]
+        polls = list(
+            _due_polls_locked(now=now).select_for_update(skip_locked=True, of=("self",))[:limit]
         )
-        if poll_ids:
-            Poll.objects.filter(pk__in=poll_ids).update(closed_at=F("closes_at"))
-            transaction.on_commit(lambda: [_notify_closed(poll_id) for poll_id in poll_ids])
-    return poll_ids
+        if polls:
+            send_outcome_emails(polls)
+            Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(closed_at=F("closes_at"))
+    return [poll.pk for poll in polls]

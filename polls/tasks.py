@@ -8,12 +8,10 @@ the vote checks the closing time itself.
 import logging
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import KombuError
 
 from . import services
-from .models import Poll
 
 logger = logging.getLogger(__name__)
 
@@ -55,45 +53,6 @@ def close_due_polls_task() -> int:
 
 @shared_task(name="polls.tasks.notify_poll_closed_task", **RETRY)
 def notify_poll_closed_task(poll_id: int) -> bool:
-    """Email the author of a closed poll its outcome. Queued once, by the call that recorded
-    the close."""
-    return notify_poll_closed(poll_id=poll_id)
-
-
-def notify_poll_closed(*, poll_id: int) -> bool:
-    poll = Poll.objects.with_results().filter(pk=poll_id).first()
-    if poll is None or poll.closed_at is None or not poll.author.email:
-        # Deleted, or reopened since (its next close will send its own email).
-        return False
-    subject, body = outcome_email(poll)
-    send_mail(subject, body, None, [poll.author.email])
-    return True
-
-
-def outcome_email(poll: Poll) -> tuple[str, str]:
-    """Subject and plain-text body telling the author how their poll ended."""
-    results = services.poll_results(poll=poll)
-    total = results.total_votes
-    top = max((option.votes for option in results.options), default=0)
-    leaders = [option.label for option in results.options if option.votes == top]
-    if total == 0:
-        verdict = "Nobody voted."
-    elif len(leaders) == 1:
-        verdict = f'The winner is "{leaders[0]}" with {top} of {total} votes.'
-    else:
-        verdict = (
-            "It is a tie between "
-            + ", ".join(f'"{label}"' for label in leaders)
-            + (f" with {top} votes each.")
-        )
-    lines = [
-        f'Your poll "{poll.title}" closed at {poll.closed_at:%Y-%m-%d %H:%M} UTC.',
-        "",
-        verdict,
-        "",
-        f"Total votes: {total}",
-        *(f"- {option.label}: {option.votes} ({option.percent:g}%)" for option in results.options),
-    ]
-    # A header cannot hold a line break, whatever the title holds.
-    subject = " ".join(f"Your poll has closed: {poll.title}".split())[:200]
-    return subject, "\n".join(lines) + "\n"
+    """Email the author of a poll a person closed early (queued on commit by
+    services.poll_close, once, by the call that recorded the close)."""
+    return services.poll_notify_closed(poll_id=poll_id)
