@@ -90,6 +90,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (static files, redirects, error pages) carries the request
+    # id and the Content-Security-Policy.
+    "votr_project.middleware.RequestIdMiddleware",
+    "votr_project.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -209,7 +213,10 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------------
-# whitenoise serves compressed, hashed files with far-future cache headers.
+# `collectstatic` (run by Heroku's Python buildpack at build time, by dev.py before it serves)
+# copies every file under a content-hashed name, with .gz and .br (brotli) siblings, and writes
+# staticfiles.json. whitenoise then serves the hashed names with a ten-year "immutable"
+# Cache-Control and the best encoding the browser accepts; any other name is cached 60 seconds.
 # https://whitenoise.readthedocs.io/en/stable/django.html
 
 STATIC_URL = "static/"
@@ -235,6 +242,28 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Heroku's router and other load balancers check health over plain HTTP: answer, don't redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# No script needs either cookie: pages send the CSRF token from the form field (or the
+# X-CSRFToken header filled from it), never from the cookie.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-cookie-httponly
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# Sent by votr_project.middleware.ContentSecurityPolicyMiddleware on every response that sets
+# none of its own. Only our own scripts and styles: templates hold no inline <script>, no
+# on...= handlers and no style="" attributes. frame-ancestors is X_FRAME_OPTIONS for browsers
+# that read CSP. https://developer.mozilla.org/docs/Web/HTTP/Headers/Content-Security-Policy
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+    ]
+)
 
 # Database and broker URLs carry passwords: keep them out of error reports, including the
 # environment that runserver copies into request.META.
@@ -337,16 +366,29 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "").strip() or 
 )
 
 # --- Logging ----------------------------------------------------------------------------------
-# Everything to stdout, where Heroku and Procfile runners collect it.
+# Everything to stdout, where Heroku and Procfile runners collect it. Each line written while a
+# request is served carries its request id (votr_project.middleware), the same id as gunicorn's
+# access line for that request. The worker logs with Celery's format, which names the task id.
+# https://docs.djangoproject.com/en/5.2/topics/logging/
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "votr_project.middleware.RequestIdLogFilter"},
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s: %(message)s"
+        },
     },
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "plain",
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
