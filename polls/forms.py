@@ -1,16 +1,31 @@
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from . import services
+from .models import DEFAULT_POLL_DURATION, LABEL_MAX_LENGTH, MAX_OPTIONS, MIN_OPTIONS
+
+
+def _service_errors_to_form(form: forms.Form, error: ValidationError, fields: dict[str, str]):
+    """Put a service's per-field messages next to the form fields they concern."""
+    for service_field, messages in error.message_dict.items():
+        form.add_error(fields.get(service_field, service_field), messages)
 
 
 class SignUpForm(forms.Form):
     username = forms.CharField(
         max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
     )
-    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    # A CharField: user_create checks the address, so every problem is reported at once.
+    email = forms.CharField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 8 characters; not only digits, not a common password.",
     )
 
     def save(self):
@@ -18,5 +33,104 @@ class SignUpForm(forms.Form):
         try:
             return services.user_create(**self.cleaned_data)
         except ValidationError as error:
-            self.add_error(None, error)
+            _service_errors_to_form(self, error, {})
+            return None
+
+
+class OptionLabelsWidget(forms.Widget):
+    """Every `options` input of the form, in order (the page renders one row per label)."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.getlist(name) if hasattr(data, "getlist") else data.get(name, [])
+
+    def value_omitted_from_data(self, data, files, name):
+        return name not in data
+
+
+class OptionLabelsField(forms.Field):
+    widget = OptionLabelsWidget
+
+    def to_python(self, value):
+        if not isinstance(value, list | tuple):
+            return []
+        return [label.strip() for label in value if isinstance(label, str)]
+
+
+class PollForm(forms.Form):
+    """The create-poll page. The rules (lengths, 2 to 20 distinct options, 1 minute to 30 days)
+    are services.poll_create's; this form only reads the page's fields and places its errors.
+
+    Buttons named `add_option` and `remove_option` edit the option rows on the server, so the
+    page works with JavaScript off; the script does the same in the browser.
+    """
+
+    title = forms.CharField(
+        label="Question",
+        required=False,
+        strip=False,
+        widget=forms.TextInput(
+            attrs={"maxlength": 200, "autocomplete": "off", "placeholder": "What should we ask?"}
+        ),
+    )
+    options = OptionLabelsField(required=False)
+    days = forms.IntegerField(label="Days", min_value=0, max_value=30, initial=1)
+    hours = forms.IntegerField(label="Hours", min_value=0, max_value=23, initial=0)
+    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, initial=0)
+
+    label_max_length = LABEL_MAX_LENGTH
+    max_options = MAX_OPTIONS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("days", "hours", "minutes"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric", "class": "duration"})
+        self.fields["days"].initial = DEFAULT_POLL_DURATION.days
+        self.fields["hours"].initial = DEFAULT_POLL_DURATION.seconds // 3600
+
+    def option_rows(self) -> list[str]:
+        """The labels to show as rows: what was typed (nothing lost), at least two rows."""
+        if self.is_bound:
+            labels = self.data.getlist("options") if hasattr(self.data, "getlist") else []
+            labels = [label for label in labels if isinstance(label, str)]
+        else:
+            labels = []
+        labels = labels[:MAX_OPTIONS]
+        return labels + [""] * (MIN_OPTIONS - len(labels))
+
+    def edited_rows(self) -> list[str] | None:
+        """The option rows after an Add or Remove button, or None if neither was pressed."""
+        rows = self.option_rows()
+        if "add_option" in self.data:
+            return rows + [""] if len(rows) < MAX_OPTIONS else rows
+        if "remove_option" in self.data:
+            try:
+                index = int(self.data["remove_option"])
+            except (TypeError, ValueError):
+                return rows
+            if 0 <= index < len(rows) and len(rows) > MIN_OPTIONS:
+                rows = rows[:index] + rows[index + 1 :]
+            return rows
+        return None
+
+    def closes_in(self) -> timedelta:
+        data = self.cleaned_data
+        return timedelta(days=data["days"], hours=data["hours"], minutes=data["minutes"])
+
+    def save(self, *, author):
+        """Create the poll, closing the picked duration after this moment (the submit, not when
+        the page was opened). Returns None, with the errors on the form, if a rule refuses it."""
+        now = timezone.now()
+        try:
+            return services.poll_create(
+                author=author,
+                title=self.cleaned_data["title"],
+                # Blank rows are rows the voter did not use, not options.
+                option_labels=[label for label in self.cleaned_data["options"] if label],
+                closes_at=now + self.closes_in(),
+                now=now,
+            )
+        except ValidationError as error:
+            _service_errors_to_form(
+                self, error, {"title": "title", "options": "options", "closes_at": "days"}
+            )
             return None

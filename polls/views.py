@@ -1,36 +1,276 @@
 from django.contrib import messages
 from django.contrib.auth import login
-from django.shortcuts import redirect
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models.functions import Coalesce
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
+from django.views.decorators.cache import never_cache
 
-from .forms import SignUpForm
-from .models import Poll
+from . import services
+from .forms import PollForm, SignUpForm
+from .models import Choice, Option, Poll
+
+RECENTLY_CLOSED_SHOWN = 6
+LABEL_SUGGESTIONS = 10
+
+
+def _safe_next(request, fallback: str) -> str:
+    """Where to go back to after signing up or in: `next` if it is on this site."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 class PollListView(generic.ListView):
+    """Home: open polls newest first, then the latest closed ones; `q` searches titles."""
+
     template_name = "polls/index.html"
     context_object_name = "polls"
+    paginate_by = 10
+
+    def search(self) -> str:
+        return self.request.GET.get("q", "").strip()[:200]
+
+    def matching(self, queryset):
+        query = self.search()
+        return queryset.filter(title__icontains=query) if query else queryset
 
     def get_queryset(self):
-        return Poll.objects.open().with_results()
+        polls = Poll.objects.open().select_related("author").with_total_votes()
+        # Explicit: Meta.ordering does not apply to a GROUP BY query.
+        return self.matching(polls).order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        closed = (
+            self.matching(Poll.objects.closed().select_related("author").with_total_votes())
+            .annotate(ended=Coalesce("closed_at", "closes_at"))
+            .order_by("-ended", "-id")
+        )
+        context["recently_closed"] = closed[:RECENTLY_CLOSED_SHOWN]
+        context["query"] = self.search()
+        return context
+
+
+def _poll_or_404(public_id: str, queryset=None) -> Poll:
+    return get_object_or_404(Poll.objects if queryset is None else queryset, public_id=public_id)
 
 
 class PollDetailView(generic.DetailView):
+    """The poll's permalink. A slug after the id is decoration: only the id finds the poll."""
+
     template_name = "polls/detail.html"
     slug_field = slug_url_kwarg = "public_id"
 
     def get_queryset(self):
         return Poll.objects.with_results()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        poll = self.object
+        user = self.request.user
+        voted_for = None
+        if user.is_authenticated:
+            voted_for = (
+                Choice.objects.filter(ballot__poll=poll, ballot__voter=user)
+                .values_list("option_id", flat=True)
+                .first()
+            )
+        results = services.poll_results(poll=poll)
+        is_open = poll.is_open()
+        context.update(
+            results=results,
+            is_open=is_open,
+            voted_for=next((o for o in results.options if o.id == voted_for), None),
+            show_results=voted_for is not None or not is_open,
+            is_author=user.is_authenticated and user.pk == poll.author_id,
+            share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
+        )
+        return context
+
+
+class VoteView(generic.View):
+    """POST only: cast the signed-in voter's ballot, then back to the poll (post/redirect/get)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, public_id):
+        poll = _poll_or_404(public_id, Poll.objects.only("id", "public_id"))
+        if not request.user.is_authenticated:
+            messages.info(request, "Log in to vote; you will come back to this poll.")
+            return redirect(f"{reverse('login')}?next={poll.get_absolute_url()}")
+        option_id = request.POST.get("option", "")
+        if not option_id:
+            messages.error(request, "Choose an option, then press Vote.")
+            return redirect(poll)
+        try:
+            services.vote_cast(poll=poll, voter=request.user, option_id=option_id)
+        except services.VoteRefused as refused:
+            messages.error(request, refused.message)
+        else:
+            messages.success(request, "Your vote is counted. Thank you!")
+        return redirect(poll)
+
+
+@never_cache
+def poll_results_json(request, public_id):
+    """What the poll page polls every few seconds to show new votes without a reload."""
+    try:
+        poll = Poll.objects.with_results().get(public_id=public_id)
+    except Poll.DoesNotExist:
+        return JsonResponse({"detail": "There is no poll with that address."}, status=404)
+    results = services.poll_results(poll=poll)
+    return JsonResponse(
+        {
+            "is_open": poll.is_open(),
+            "closes_at": poll.closes_at.isoformat(),
+            "closed_at": poll.closed_at.isoformat() if poll.closed_at else None,
+            "total_votes": results.total_votes,
+            "options": [
+                {"id": o.id, "label": o.label, "votes": o.votes, "percent": o.percent}
+                for o in results.options
+            ],
+        }
+    )
+
+
+def option_labels_json(request):
+    """Option labels used before on the site that contain `q`, most used first (autocomplete)."""
+    query = request.GET.get("q", "").strip()[:100]
+    if len(query) < 1:
+        return JsonResponse({"labels": []})
+    rows = (
+        Option.objects.filter(label__icontains=query)
+        .values_list("label", flat=True)
+        .order_by("label")
+        .distinct()[:200]
+    )
+    seen, labels = set(), []
+    # Prefix matches first, then the rest; one spelling per label ignoring case.
+    prefix = query.casefold()
+    for label in sorted(rows, key=lambda label: (not label.casefold().startswith(prefix), label)):
+        if label.casefold() not in seen:
+            seen.add(label.casefold())
+            labels.append(label)
+    return JsonResponse({"labels": labels[:LABEL_SUGGESTIONS]})
+
+
+class PollCreateView(LoginRequiredMixin, generic.FormView):
+    template_name = "polls/create.html"
+    form_class = PollForm
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        rows = form.edited_rows()
+        if rows is not None:
+            # Add/Remove option without JavaScript: show the form again, keeping what was typed.
+            form = PollForm(initial=self._typed(form))
+            return self.render_to_response(self.get_context_data(form=form, rows=rows))
+        return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
+
+    @staticmethod
+    def _typed(form):
+        return {name: form.data.get(name, "") for name in ("title", "days", "hours", "minutes")}
+
+    def form_valid(self, form):
+        poll = form.save(author=self.request.user)
+        if poll is None:
+            return self.form_invalid(form)
+        messages.success(self.request, "Your poll is live. Share its link to collect votes.")
+        return redirect(poll)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("rows", context["form"].option_rows())
+        return context
+
+
+class MyPollsView(LoginRequiredMixin, generic.ListView):
+    template_name = "polls/mine.html"
+    context_object_name = "polls"
+    paginate_by = 20
+
+    def get_queryset(self):
+        polls = Poll.objects.filter(author=self.request.user).with_total_votes()
+        return polls.order_by("-created_at", "-id")
+
+
+class PollCloseView(LoginRequiredMixin, generic.View):
+    """POST only: the author (or staff) closes their poll now."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, public_id):
+        poll = _poll_or_404(public_id)
+        try:
+            closed = services.poll_close(poll=poll, by=request.user)
+        except services.NotAllowed as refused:
+            messages.error(request, refused.message)
+            return redirect(poll)
+        if closed:
+            messages.success(request, f"“{poll.title}” is closed. Its results are final.")
+        else:
+            messages.info(request, f"“{poll.title}” was already closed.")
+        return redirect(_safe_next(request, reverse("polls:mine")))
+
+
+# --- Accounts -----------------------------------------------------------------------------
+
 
 class SignUpView(generic.FormView):
     template_name = "registration/signup.html"
     form_class = SignUpForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("polls:index")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
 
     def form_valid(self, form):
         user = form.save()
         if user is None:
             return self.form_invalid(form)
         login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to Votr, {user.username}!")
-        return redirect("polls:index")
+        messages.success(self.request, f"Welcome to Votr, {user.username}! You are signed in.")
+        return redirect(_safe_next(self.request, reverse("polls:index")))
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, f"Welcome back, {form.get_user().username}!")
+        return response
+
+    def form_invalid(self, form):
+        if form.non_field_errors():
+            messages.error(self.request, "Username or password is incorrect. Please try again.")
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out. See you soon!")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def get_success_url(self):
+        return reverse("polls:index")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is changed.")
+        return response

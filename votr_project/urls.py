@@ -1,14 +1,17 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from polls.views import SignUpView
+from polls import views as pages
 from votr_project.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     # For load balancers; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).
     path("healthz", healthz, name="healthz"),
-    path("accounts/signup/", SignUpView.as_view(), name="signup"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Account pages (issue 3): only the ones Votr has, each in the site's look.
+    path("accounts/signup/", pages.SignUpView.as_view(), name="signup"),
+    path("accounts/login/", pages.LoginView.as_view(), name="login"),
+    path("accounts/logout/", pages.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", pages.PasswordChangeView.as_view(), name="password_change"),
     path("", include("polls.urls")),
 ]

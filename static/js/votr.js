@@ -1,0 +1,256 @@
+/* Votr's progressive enhancements. Every page works without this file; with it, times read in
+   the viewer's time zone, results update live, and the create form edits rows in place.
+   Loaded from 'self' with no inline code, as the Content-Security-Policy requires. */
+(function () {
+  "use strict";
+
+  var LIVE_INTERVAL_MS = 4000;
+
+  // --- Times ---------------------------------------------------------------------------------
+  var relativeFormat = window.Intl && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(undefined, { numeric: "always" }) : null;
+  var absoluteFormat = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", year: "numeric",
+    hour: "numeric", minute: "2-digit", timeZoneName: "short"
+  });
+  var UNITS = [["day", 86400], ["hour", 3600], ["minute", 60]];
+
+  function relativeText(date, now) {
+    var seconds = (date.getTime() - (now || Date.now())) / 1000;
+    var size = Math.abs(seconds);
+    for (var i = 0; i < UNITS.length; i++) {
+      if (size >= UNITS[i][1]) {
+        var count = Math.floor(size / UNITS[i][1]);
+        if (relativeFormat) return relativeFormat.format(seconds > 0 ? count : -count, UNITS[i][0]);
+        var amount = count + " " + UNITS[i][0] + (count === 1 ? "" : "s");
+        return seconds > 0 ? "in " + amount : amount + " ago";
+      }
+    }
+    return seconds > 0 ? "in less than a minute" : "just now";
+  }
+
+  function refreshTimes(root) {
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (el) {
+      var date = new Date(el.getAttribute("datetime"));
+      if (isNaN(date)) return;
+      el.textContent = relativeText(date);
+      el.title = absoluteFormat.format(date);
+    });
+    (root || document).querySelectorAll("time[data-absolute]").forEach(function (el) {
+      var date = new Date(el.getAttribute("datetime"));
+      if (!isNaN(date)) el.textContent = absoluteFormat.format(date);
+    });
+  }
+
+  // --- Share link ----------------------------------------------------------------------------
+  function setUpCopy() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var input = document.querySelector(button.getAttribute("data-copy"));
+      var status = document.querySelector("[data-copy-status]");
+      if (!input) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        function done() {
+          button.textContent = "Copied!";
+          if (status) status.textContent = "Link copied to the clipboard.";
+          setTimeout(function () { button.textContent = "Copy link"; }, 2000);
+        }
+        input.select();
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(done, function () {
+            document.execCommand("copy"); done();
+          });
+        } else {
+          document.execCommand("copy");
+          done();
+        }
+      });
+    });
+  }
+
+  // --- Live results --------------------------------------------------------------------------
+  function plural(n) { return n === 1 ? "" : "s"; }
+
+  function setUpLiveResults() {
+    var poll = document.querySelector("[data-poll][data-live]");
+    if (!poll || !window.fetch) return;
+    var url = poll.getAttribute("data-results-url");
+    var announce = poll.querySelector("[data-announce]");
+    var totalEl = poll.querySelector("[data-total]");
+    var lastTotal = totalEl ? Number(totalEl.textContent) : 0;
+    var timer = null;
+
+    function apply(data) {
+      data.options.forEach(function (option) {
+        var row = poll.querySelector('[data-option-id="' + option.id + '"]');
+        if (!row) return;
+        row.querySelector("[data-votes]").textContent = option.votes;
+        row.querySelector("[data-plural]").textContent = plural(option.votes);
+        row.querySelector("[data-percent]").textContent = String(option.percent).replace(/\.0$/, "");
+        row.querySelector("progress").value = option.percent;
+      });
+      if (totalEl) totalEl.textContent = data.total_votes;
+      var totalPlural = poll.querySelector("[data-total-plural]");
+      if (totalPlural) totalPlural.textContent = plural(data.total_votes);
+      if (data.total_votes !== lastTotal && announce) {
+        announce.textContent = "Results updated: " + data.total_votes + " vote" +
+          plural(data.total_votes) + " in total.";
+      }
+      lastTotal = data.total_votes;
+      if (!data.is_open) {
+        var status = poll.querySelector("[data-poll-status]");
+        var note = poll.querySelector("[data-live-note]");
+        var badge = poll.querySelector(".badge-open");
+        if (status && data.closed_at) {
+          status.textContent = "Closed on " + absoluteFormat.format(new Date(data.closed_at));
+        }
+        if (badge) { badge.textContent = "Closed"; badge.className = "badge badge-closed"; }
+        if (note) note.textContent = "This poll is closed; these are the final results.";
+        stop();
+      }
+    }
+
+    function tick() {
+      if (document.hidden) return;
+      fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) { if (data) apply(data); })
+        .catch(function () { /* offline for a moment: the next tick tries again */ });
+    }
+    function stop() { if (timer) clearInterval(timer); timer = null; }
+
+    timer = setInterval(tick, LIVE_INTERVAL_MS);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden && timer) tick(); });
+  }
+
+  // --- Create form ---------------------------------------------------------------------------
+  function setUpPollForm() {
+    var form = document.querySelector("[data-poll-form]");
+    if (!form) return;
+    var list = form.querySelector("[data-option-rows]");
+    var addButton = form.querySelector("[data-add-option]");
+    var datalist = document.getElementById("label-suggestions");
+    var max = Number(form.getAttribute("data-max-options")) || 20;
+    var labelsUrl = form.getAttribute("data-labels-url");
+    var preview = document.querySelector("[data-preview]");
+
+    function rows() { return Array.prototype.slice.call(list.querySelectorAll("[data-option-row]")); }
+
+    function renumber() {
+      var all = rows();
+      all.forEach(function (row, index) {
+        var n = index + 1;
+        var input = row.querySelector("[data-option-input]");
+        var label = row.querySelector("[data-option-label]");
+        var remove = row.querySelector("[data-remove-option]");
+        input.id = "option-" + n;
+        input.placeholder = "Option " + n;
+        label.htmlFor = input.id;
+        label.textContent = "Option " + n;
+        remove.value = String(index);
+        remove.querySelector(".visually-hidden").textContent = "Remove option " + n;
+        remove.disabled = all.length <= 2;
+      });
+      addButton.disabled = all.length >= max;
+      updatePreview();
+    }
+
+    addButton.addEventListener("click", function (event) {
+      event.preventDefault();
+      var all = rows();
+      if (all.length >= max) return;
+      var row = all[all.length - 1].cloneNode(true);
+      row.querySelector("[data-option-input]").value = "";
+      list.appendChild(row);
+      renumber();
+      row.querySelector("[data-option-input]").focus();
+    });
+
+    list.addEventListener("click", function (event) {
+      var remove = event.target.closest("[data-remove-option]");
+      if (!remove) return;
+      event.preventDefault();
+      var all = rows();
+      if (all.length <= 2) return;
+      var row = remove.closest("[data-option-row]");
+      var index = all.indexOf(row);
+      row.remove();
+      renumber();
+      var next = rows()[Math.min(index, rows().length - 1)];
+      next.querySelector("[data-option-input]").focus();
+    });
+
+    // Autocomplete: labels used before on the site, fetched as you type.
+    var pending = null;
+    list.addEventListener("input", function (event) {
+      if (!event.target.matches("[data-option-input]") || !labelsUrl) return;
+      var query = event.target.value.trim();
+      clearTimeout(pending);
+      if (!query) return;
+      pending = setTimeout(function () {
+        fetch(labelsUrl + "?q=" + encodeURIComponent(query), { credentials: "same-origin" })
+          .then(function (response) { return response.ok ? response.json() : { labels: [] }; })
+          .then(function (data) {
+            var taken = rows().map(function (row) {
+              return row.querySelector("[data-option-input]").value.trim().toLowerCase();
+            });
+            datalist.textContent = "";
+            data.labels.forEach(function (label) {
+              if (taken.indexOf(label.toLowerCase()) !== -1) return;
+              var option = document.createElement("option");
+              option.value = label;
+              datalist.appendChild(option);
+            });
+          })
+          .catch(function () {});
+      }, 150);
+    });
+
+    // Live preview of the poll card and of the closing time.
+    function duration() {
+      function read(name) {
+        var value = parseInt(form.querySelector('[data-duration="' + name + '"]').value, 10);
+        return isNaN(value) || value < 0 ? 0 : value;
+      }
+      return ((read("days") * 24 + read("hours")) * 60 + read("minutes")) * 60;
+    }
+
+    function updatePreview() {
+      var closesAt = new Date(Date.now() + duration() * 1000);
+      var closesPreview = form.querySelector("[data-closes-preview]");
+      if (closesPreview) {
+        closesPreview.textContent = duration() > 0
+          ? "If you create it now, it closes " + absoluteFormat.format(closesAt) + "."
+          : "Pick at least 1 minute.";
+      }
+      if (!preview) return;
+      var title = form.querySelector("[data-preview-title]").value.trim();
+      var question = preview.querySelector("[data-preview-question]");
+      question.textContent = title || "Your question";
+      question.classList.toggle("placeholder", !title);
+      preview.querySelector("[data-preview-closes]").textContent =
+        duration() > 0 ? "Closes " + relativeText(closesAt) : "Pick a closing time";
+      var options = preview.querySelector("[data-preview-options]");
+      options.textContent = "";
+      rows().forEach(function (row, index) {
+        var value = row.querySelector("[data-option-input]").value.trim();
+        var item = document.createElement("li");
+        item.textContent = value || "Option " + (index + 1);
+        if (!value) item.className = "placeholder";
+        options.appendChild(item);
+      });
+    }
+
+    if (preview) preview.hidden = false;
+    form.addEventListener("input", updatePreview);
+    renumber();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    refreshTimes();
+    setInterval(refreshTimes, 30000);
+    setUpCopy();
+    setUpLiveResults();
+    setUpPollForm();
+  });
+})();
