@@ -10,6 +10,8 @@ import re
 import uuid
 
 from django.conf import settings
+from django.core.signals import request_finished
+from django.dispatch import receiver
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # Heroku's router sends a UUID; other proxies send their own shape. Anything else (too long,
@@ -40,13 +42,17 @@ class RequestIdMiddleware:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         request_id = incoming if _ACCEPTABLE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = _current_request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current_request_id.reset(token)
+        # Not reset on the way out: Django logs a 4xx/5xx response ("Not Found: /x") after the
+        # middleware returns. request_finished, sent when the server closes the response, ends it.
+        _current_request_id.set(request_id)
+        response = self.get_response(request)
         response[REQUEST_ID_HEADER] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget_request_id(**kwargs):
+    _current_request_id.set("-")
 
 
 class RequestIdLogFilter(logging.Filter):
