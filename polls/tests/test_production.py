@@ -16,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 from unittest import mock
 from urllib.parse import urlencode
@@ -29,10 +30,11 @@ from django.test import Client, override_settings
 from django.urls import path, reverse
 from kombu import Connection
 
+from polls import services
 from votr_project import urls as site_urls
 from votr_project.middleware import RequestIdLogFilter, RequestIdMiddleware
 
-from .factories import PASSWORD, UserFactory
+from .factories import PASSWORD, PollFactory, UserFactory
 
 BASE_DIR = Path(settings.BASE_DIR)
 VENV_BIN = Path(sys.executable).parent
@@ -198,6 +200,60 @@ def test_an_unknown_page_shows_the_plain_404_page_not_the_url_list(client):
     assert response.status_code == 404
     assert b"Using the URLconf" not in response.content
     assert b"polls/<str:public_id>" not in response.content
+
+
+class InlineCodeFinder(HTMLParser):
+    """Collects what the Content-Security-Policy would block: inline <script> and <style>,
+    on...= handlers, style="" attributes and javascript: links."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocked = []
+
+    def handle_starttag(self, tag, attrs):
+        names = {name: value or "" for name, value in attrs}
+        if tag == "script" and "src" not in names and names.get("type") != "application/json":
+            self.blocked.append("inline <script>")
+        if tag == "style":
+            self.blocked.append("inline <style>")
+        self.blocked += [f"{tag} {name}=" for name in names if name.startswith("on")]
+        if "style" in names:
+            self.blocked.append(f'{tag} style="{names["style"]}"')
+        if names.get("href", "").strip().lower().startswith("javascript:"):
+            self.blocked.append(f"{tag} href=javascript:")
+
+
+@pytest.mark.django_db
+def test_pages_hold_nothing_the_content_security_policy_would_block(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    poll = PollFactory(author=staff)
+    closed = PollFactory(author=staff)
+    services.poll_close(poll=closed, by=staff)
+    client.force_login(staff)
+    pages = [
+        reverse("polls:index"),
+        reverse("polls:create"),
+        reverse("polls:mine"),
+        poll.get_absolute_url(),
+        closed.get_absolute_url(),
+        reverse("password_change"),
+        "/no-such-page/",
+        reverse("admin:index"),
+        reverse("admin:polls_poll_changelist"),
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        reverse("admin:polls_user_changelist"),
+        reverse("admin:polls_auditentry_changelist"),
+    ]
+    anonymous = [reverse("login"), reverse("signup"), poll.get_absolute_url()]
+    blocked = {}
+    for url, as_client in [(url, client) for url in pages] + [(url, Client()) for url in anonymous]:
+        response = as_client.get(url, secure=True)
+        assert response.status_code in (200, 404), url
+        finder = InlineCodeFinder()
+        finder.feed(response.content.decode())
+        if finder.blocked:
+            blocked[url] = finder.blocked
+    assert blocked == {}
 
 
 # --- Request ids ------------------------------------------------------------------------------
