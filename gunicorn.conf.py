@@ -37,6 +37,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 # request: method, path without the query string (which may hold tokens), status, bytes,
 # duration and the request id that votr_project.middleware echoes (the router's X-Request-ID,
 # or one it made up), so a request can be followed from the router's log to the app's.
+# gunicorn does not count bytes it hands to sendfile(), so static files log bytes=0.
 accesslog = "-"
 errorlog = "-"  # stderr, which honcho and Heroku collect alongside stdout
 access_log_format = (
