@@ -73,3 +73,23 @@ def other_user(db):
 @pytest.fixture
 def poll(db):
     return PollFactory()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_messages_to_a_queue_of_this_run():
+    """Tests that really commit (live server, transactional) queue real messages when a poll
+    closes soon or is closed early. Send those to a queue of this run, dropped at the end, so
+    they never reach a worker consuming the real queue on the same broker."""
+    from votr_project.celery import app as celery_app
+
+    previous = celery_app.conf.task_default_queue
+    name = f"votr-test-run-{os.getpid()}"
+    celery_app.conf.task_default_queue = name
+    yield
+    celery_app.conf.task_default_queue = previous
+    try:
+        with celery_app.connection_for_write() as broker:
+            broker.default_channel.queue_purge(name)
+            broker.default_channel.queue_delete(name)
+    except Exception:  # noqa: BLE001, S110 (nothing was published, or the broker is gone)
+        pass
