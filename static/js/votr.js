@@ -216,7 +216,8 @@
     }
 
     function updatePreview() {
-      var closesAt = new Date(Date.now() + duration() * 1000);
+      var now = Date.now();
+      var closesAt = new Date(now + duration() * 1000);
       var closesPreview = form.querySelector("[data-closes-preview]");
       if (closesPreview) {
         closesPreview.textContent = duration() > 0
@@ -229,7 +230,7 @@
       question.textContent = title || "Your question";
       question.classList.toggle("placeholder", !title);
       preview.querySelector("[data-preview-closes]").textContent =
-        duration() > 0 ? "Closes " + relativeText(closesAt) : "Pick a closing time";
+        duration() > 0 ? "Closes " + relativeText(closesAt, now) : "Pick a closing time";
       var options = preview.querySelector("[data-preview-options]");
       options.textContent = "";
       rows().forEach(function (row, index) {

@@ -1,0 +1,112 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium against pytest-django's live
+server. Never `playwright install`: the browser is /usr/bin/chromium from apt.
+
+axe-core comes from npm (`npm ci --prefix polls/tests/e2e`, which .ci/run does) and is injected
+into each page checked. Screenshots go to artifacts/screenshots/ (gitignored)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+# body are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from polls.tests.conftest import CHROMIUM  # noqa: E402
+from polls.tests.factories import PASSWORD  # noqa: E402
+
+E2E_DIR = Path(__file__).resolve().parent
+AXE_SCRIPT = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
+ROOT = E2E_DIR.parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    if not AXE_SCRIPT.exists():
+        pytest.fail(
+            f"axe-core is not installed ({AXE_SCRIPT} is missing). "
+            "Run `npm ci --prefix polls/tests/e2e` first, as .ci/run does.",
+            pytrace=False,
+        )
+    return AXE_SCRIPT
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open pages in fresh browser contexts (separate cookies: separate people)."""
+    contexts = []
+
+    def open_page(*, javascript: bool = True, axe: bool = False):
+        # axe-core is injected as an inline script, which the site's Content-Security-Policy
+        # rightly blocks; only the contexts that run it bypass the policy.
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=DESKTOP,
+            java_script_enabled=javascript,
+            bypass_csp=axe,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def log_in(page, username: str, password: str = PASSWORD) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+def check_accessibility(page, axe_script: Path) -> list[str]:
+    """axe-core's serious and critical violations on the page, as readable lines."""
+    page.add_script_tag(path=str(axe_script))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['impact']}: {v['id']} ({v['help']}) at "
+        + ", ".join(str(node["target"]) for node in v["nodes"][:3])
+        for v in violations
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+def screenshot(page, name: str) -> None:
+    """Full-page screenshots at desktop and phone width, then back to desktop."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{size['width']}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)

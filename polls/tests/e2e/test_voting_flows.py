@@ -1,0 +1,255 @@
+"""What a voter does, in a real browser (Chromium), against the live server."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from polls import services
+from polls.models import Option, Poll
+from polls.tests.factories import PASSWORD, PollFactory, UserFactory
+
+from .conftest import check_accessibility, log_in, screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_up(page, username: str) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Sign up free").click()
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Email").fill(f"{username}@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text(f"Welcome to Votr, {username}!")).to_be_visible()
+
+
+def create_poll(page, title: str, labels: list[str]) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="New poll").click()
+    page.get_by_label("Question").fill(title)
+    for number, label in enumerate(labels, start=1):
+        if number > 2:
+            page.get_by_role("button", name="Add option").click()
+        page.get_by_label(f"Option {number}", exact=True).fill(label)
+    page.get_by_role("button", name="Create poll", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+
+
+def test_sign_up_create_a_poll_vote_and_see_the_results(page):
+    sign_up(page, "ada")
+    create_poll(page, "Where should we eat?", ["Pizza", "Sushi", "Tacos"])
+    expect(page.get_by_text("Your poll is live.")).to_be_visible()
+
+    page.get_by_label("Sushi").check()
+    page.get_by_role("button", name="Vote").click()
+
+    expect(page.get_by_text("Your vote is counted. Thank you!")).to_be_visible()
+    expect(page.get_by_text("You voted for Sushi.")).to_be_visible()
+    rows = page.locator(".result")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(1)).to_contain_text("1 vote · 100%")
+    expect(rows.nth(0)).to_contain_text("0 votes · 0%")
+    expect(rows.nth(1).locator("progress")).to_have_attribute("value", "100.0")
+    expect(page.locator(".total")).to_contain_text("1 vote in total so far")
+    assert Option.objects.get(label="Sushi").votes == 1
+
+
+def test_another_voter_sees_the_count_rise_without_reloading(new_page):
+    poll = PollFactory(labels=["Yes", "No"])
+    watcher, voter = UserFactory(), UserFactory()
+    services.vote_cast(poll=poll, voter=watcher, option_id=poll.options.get(label="Yes").pk)
+
+    watching = new_page()
+    log_in(watching, watcher.username)
+    watching.goto(poll.get_absolute_url())
+    expect(watching.locator(".total")).to_contain_text("1 vote in total")
+
+    voting = new_page()
+    log_in(voting, voter.username)
+    voting.goto(poll.get_absolute_url())
+    voting.get_by_label("No").check()
+    voting.get_by_role("button", name="Vote").click()
+    expect(voting.get_by_text("You voted for No.")).to_be_visible()
+
+    # No reload: the page polls the results endpoint every few seconds.
+    expect(watching.locator("[data-total]")).to_have_text("2", timeout=15_000)
+    expect(watching.locator('.result:has-text("No") [data-votes]')).to_have_text("1")
+    expect(watching.locator("[data-announce]")).to_have_text("Results updated: 2 votes in total.")
+
+
+def test_a_second_vote_is_refused_with_its_message(new_page):
+    poll = PollFactory(labels=["Red", "Blue"])
+    voter = UserFactory()
+    first_tab = new_page()
+    log_in(first_tab, voter.username)
+    second_tab = first_tab.context.new_page()
+    first_tab.goto(poll.get_absolute_url())
+    second_tab.goto(poll.get_absolute_url())
+
+    first_tab.get_by_label("Red").check()
+    first_tab.get_by_role("button", name="Vote").click()
+    expect(first_tab.get_by_text("You voted for Red.")).to_be_visible()
+
+    second_tab.get_by_label("Blue").check()
+    second_tab.get_by_role("button", name="Vote").click()
+
+    expect(second_tab.get_by_role("alert")).to_have_text("You have already voted in this poll.")
+    expect(second_tab.get_by_text("You voted for Red.")).to_be_visible()
+    assert [o.votes for o in poll.options.all()] == [1, 0]
+
+
+def test_a_vote_on_a_closed_poll_is_refused_with_its_message(page):
+    poll = PollFactory(labels=["Red", "Blue"])
+    log_in(page, UserFactory().username)
+    page.goto(poll.get_absolute_url())
+    page.get_by_label("Blue").check()
+
+    services.poll_close(poll=poll)
+    page.get_by_role("button", name="Vote").click()
+
+    expect(page.get_by_role("alert")).to_have_text("This poll is closed.")
+    expect(page.get_by_text("Closed on")).to_be_visible()
+    assert [o.votes for o in poll.options.all()] == [0, 0]
+
+
+def test_without_javascript_sign_up_create_and_vote(new_page):
+    page = new_page(javascript=False)
+    sign_up(page, "nojs")
+    # "Add option" goes to the server and back, keeping what was typed.
+    create_poll(page, "Works without scripts?", ["Yes", "No", "Mostly"])
+
+    page.get_by_label("Mostly").check()
+    page.get_by_role("button", name="Vote").click()
+
+    expect(page.get_by_text("You voted for Mostly.")).to_be_visible()
+    expect(page.locator(".result").nth(2)).to_contain_text("1 vote · 100%")
+    poll = Poll.objects.get(title="Works without scripts?")
+    assert [o.label for o in poll.options.all()] == ["Yes", "No", "Mostly"]
+
+
+def test_a_vote_can_be_cast_with_the_keyboard_alone(page):
+    poll = PollFactory(labels=["Left", "Middle", "Right"])
+    log_in(page, UserFactory().username)
+    page.goto(poll.get_absolute_url())
+
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "radio":
+            break
+    expect(page.locator("input[type=radio]:focus")).to_have_attribute(
+        "id", f"option-{poll.options.get(label='Left').pk}"
+    )
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_label("Middle")).to_be_checked()
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_text("You voted for Middle.")).to_be_visible()
+
+
+def test_create_form_edits_rows_in_place_and_previews_the_poll(page):
+    log_in(page, UserFactory().username)
+    PollFactory(labels=["Blueberry", "Cherry"])
+    page.goto("/polls/new/")
+
+    page.get_by_label("Question").fill("Favourite pie?")
+    page.get_by_label("Option 1", exact=True).fill("Apple")
+    page.get_by_role("button", name="Add option").click()
+    expect(page.get_by_label("Option 3", exact=True)).to_be_focused()
+    page.get_by_label("Option 3", exact=True).fill("Blue")
+    expect(page.locator("#label-suggestions option")).to_have_attribute("value", "Blueberry")
+
+    preview = page.locator("[data-preview]")
+    expect(preview.locator("[data-preview-question]")).to_have_text("Favourite pie?")
+    expect(preview.locator("[data-preview-options] li")).to_have_text(["Apple", "Option 2", "Blue"])
+    expect(preview).to_contain_text("Closes in 1 day")
+
+    page.get_by_role("button", name="Remove option 2").click()
+    expect(page.locator("[data-option-input]")).to_have_count(2)
+    expect(page.get_by_label("Option 2", exact=True)).to_have_value("Blue")
+
+    page.get_by_label("Days").fill("0")
+    page.get_by_label("Hours").fill("3")
+    expect(preview).to_contain_text("Closes in 3 hours")
+
+
+def test_server_errors_show_next_to_fields_and_keep_the_typing(page):
+    log_in(page, UserFactory().username)
+    page.goto("/polls/new/")
+    page.get_by_label("Option 1", exact=True).fill("Same")
+    page.get_by_label("Option 2", exact=True).fill("same")
+    page.get_by_role("button", name="Create poll", exact=True).click()
+
+    expect(page.locator("#title-errors")).to_have_text("The question cannot be blank.")
+    expect(page.locator("#options-errors")).to_contain_text('Option 2 ("same") is already')
+    expect(page.get_by_label("Option 1", exact=True)).to_have_value("Same")
+    expect(page.get_by_label("Option 2", exact=True)).to_have_value("same")
+
+
+def test_times_are_shown_relative_in_the_viewers_time_zone(browser, live_server):
+    poll = PollFactory()
+    context = browser.new_context(base_url=live_server.url, timezone_id="Asia/Tokyo")
+    page = context.new_page()
+    page.goto(poll.get_absolute_url())
+    closes = page.locator("[data-poll-status] time")
+    expect(closes).to_have_text(re.compile(r"^in (23 hours|1 day)$"))
+    expect(closes).to_have_attribute("title", re.compile(r"GMT\+9"))
+    context.close()
+
+
+def test_pages_have_no_serious_accessibility_violations_and_are_screenshotted(new_page, axe_script):
+    author = UserFactory(username="grace")
+    poll = PollFactory(
+        author=author,
+        title="Which day suits the team offsite?",
+        labels=["Tuesday", "Wednesday", "Thursday", "Friday"],
+    )
+    for label, voters in (("Wednesday", 5), ("Thursday", 3), ("Friday", 1)):
+        for _ in range(voters):
+            services.vote_cast(
+                poll=poll, voter=UserFactory(), option_id=poll.options.get(label=label).pk
+            )
+    PollFactory(title="Tabs or spaces?", labels=["Tabs", "Spaces"])
+    PollFactory(title="Should standups move to 10:00?", labels=["Yes", "No"])
+    services.poll_close(poll=PollFactory(title="Name for the new meeting room?"))
+
+    visitor = new_page(axe=True)
+    pages = [("home-visitor", "/"), ("login", "/accounts/login/"), ("signup", "/accounts/signup/")]
+    problems = {}
+    for name, url in pages:
+        visitor.goto(url)
+        problems[name] = check_accessibility(visitor, axe_script)
+        screenshot(visitor, name)
+
+    page = new_page(axe=True)
+    log_in(page, UserFactory(username="linus").username)
+    for name, url in [
+        ("home", "/"),
+        ("create", "/polls/new/"),
+        ("poll-before-vote", poll.get_absolute_url()),
+        ("password-change", "/accounts/password/"),
+        ("not-found", "/polls/no-such-poll/"),
+    ]:
+        page.goto(url)
+        problems[name] = check_accessibility(page, axe_script)
+        screenshot(page, name)
+
+    page.goto(poll.get_absolute_url())
+    page.get_by_label("Wednesday").check()
+    page.get_by_role("button", name="Vote").click()
+    expect(page.get_by_text("You voted for Wednesday.")).to_be_visible()
+    problems["poll-after-vote"] = check_accessibility(page, axe_script)
+    screenshot(page, "poll-after-vote")
+
+    page.goto("/polls/new/")
+    page.get_by_role("button", name="Create poll", exact=True).click()
+    expect(page.locator("#title-errors")).to_be_visible()
+    problems["create-with-errors"] = check_accessibility(page, axe_script)
+
+    mine = new_page(axe=True)
+    log_in(mine, author.username)
+    mine.goto("/polls/mine/")
+    problems["my-polls"] = check_accessibility(mine, axe_script)
+    screenshot(mine, "my-polls")
+
+    assert {name: found for name, found in problems.items() if found} == {}
