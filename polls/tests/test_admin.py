@@ -583,3 +583,34 @@ def test_createsuperuser_reads_its_account_from_the_environment(tmp_path):
         text=True,
     )
     assert result.stdout.split() == ["True", "True", "boss@example.com", "True"]
+
+
+# --- The services the admin added -------------------------------------------------------------
+
+
+def test_poll_reword_can_swap_two_labels(poll):
+    first, second, _ = poll.options.all()
+    services.poll_reword(poll=poll, labels={first.pk: "Option 2", second.pk: "Option 1"})
+    assert [option.label for option in poll.options.all()] == ["Option 2", "Option 1", "Option 3"]
+
+
+def test_poll_reword_refuses_options_of_another_poll_and_blank_titles(poll):
+    stranger = PollFactory().options.first()
+    with pytest.raises(services.ValidationError) as refused:
+        services.poll_reword(poll=poll, title="  ", labels={stranger.pk: "Mine now"})
+    assert refused.value.message_dict == {
+        "title": ["The question cannot be blank."],
+        "options": ["That option is not part of this poll."],
+    }
+    assert stranger.label == Option.objects.get(pk=stranger.pk).label
+
+
+def test_user_deactivate_lets_only_a_superuser_deactivate_a_superuser(admin_user):
+    staff = UserFactory(is_staff=True)
+    with pytest.raises(services.NotAllowed, match="Only a superuser"):
+        services.user_deactivate(user=admin_user, by=staff)
+    with pytest.raises(services.NotAllowed, match="Only staff"):
+        services.user_deactivate(user=staff, by=UserFactory())
+    assert services.user_deactivate(user=staff, by=admin_user) is True
+    assert services.user_deactivate(user=staff, by=admin_user) is False  # already inactive
+    assert AuditEntry.objects.filter(action=AuditEntry.Action.DEACTIVATE).count() == 1
