@@ -10,6 +10,7 @@ import logging
 import os
 import platform
 import re
+import runpy
 import secrets
 import signal
 import socket
@@ -104,6 +105,24 @@ def test_procfile_declares_release_web_and_worker():
     assert "migrate --no-input" in processes["release"]
     assert "createcachetable" in processes["release"]
     assert "gunicorn --config gunicorn.conf.py votr_project.wsgi" in processes["web"]
+
+
+def test_gunicorn_takes_port_and_workers_from_the_platform(monkeypatch):
+    monkeypatch.setenv("PORT", "43210")
+    monkeypatch.setenv("WEB_CONCURRENCY", "5")
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    assert config["bind"] == "0.0.0.0:43210"
+    assert config["workers"] == 5
+    assert config["forwarded_allow_ips"] == "*"
+    assert config["timeout"] < 30  # Heroku's router gives up on a request after 30 s
+    assert config["accesslog"] == "-"
+    assert "%({x-request-id}o)s" in config["access_log_format"]
+    # Every name is one gunicorn knows: a typo would be ignored silently.
+    from gunicorn.config import Config
+
+    known = set(Config().settings)
+    assert {name for name in config if not name.startswith("_") and name != "os"} <= known
 
 
 def test_app_json_provisions_what_the_settings_read():
@@ -716,6 +735,7 @@ def test_procfile_release_web_and_worker_run_as_on_heroku(
                 os.kill(pid, signal.SIGKILL)
 
     output = log_path.read_text(errors="replace")
+    assert output.count("Booting worker with pid") == 2  # WEB_CONCURRENCY
     # One access line per request, with the request id the router sent.
     assert re.search(
         rf'method=GET path="/" status=200 bytes=\d+ duration_ms=\d+ request_id={request_id}',
