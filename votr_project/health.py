@@ -35,9 +35,10 @@ def broker_is_up() -> bool:
         with celery_app.connection_for_read() as broker:
             broker.ensure_connection(max_retries=0)
         return True
-    except Exception:  # noqa: BLE001 (any failure to connect means "unreachable")
-        # exc_info would print the URL kombu tried, password included: log the type only.
-        logger.warning("health check: the broker is unreachable")
+    except Exception as error:  # whatever stops the connection, the answer is "unreachable"
+        # The message or traceback may carry the URL kombu tried, password included: log the
+        # exception's type only.
+        logger.warning("health check: the broker is unreachable (%s)", type(error).__name__)
         return False
 
 
