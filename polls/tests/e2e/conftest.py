@@ -70,12 +70,27 @@ def new_page(browser, live_server):
             bypass_csp=axe,
         )
         context.set_default_timeout(10_000)
+        context.on("page", watch)
         contexts.append(context)
         return context.new_page()
 
+    def watch(page):
+        # Script errors and Content-Security-Policy refusals fail the test that caused them.
+        page.on("pageerror", lambda error: problems.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                problems.append(f"{page.url}: {message.text}")
+                if message.type == "error" and "Content Security Policy" in message.text
+                else None
+            ),
+        )
+
+    problems = []
     yield open_page
     for context in contexts:
         context.close()
+    assert problems == [], "the browser reported script errors or CSP refusals"
 
 
 @pytest.fixture
