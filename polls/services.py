@@ -513,3 +513,13 @@ def polls_close_due(
             send_outcome_emails(polls)
             Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(closed_at=F("closes_at"))
     return [poll.pk for poll in polls]
+
+
+def poll_reschedule_by(
+    *, poll: Poll, by: User, closes_at: datetime, now: datetime | None = None
+) -> Poll:
+    """poll_reschedule on behalf of a person: only the poll's author or staff may move its
+    closing time (raises NotAllowed for anyone else); then poll_reschedule's rules apply."""
+    if not _is_author_or_staff(by, poll):
+        raise NotAllowed("Only the poll's author or staff can change its closing time.")
+    return poll_reschedule(poll=poll, closes_at=closes_at, now=now)

@@ -87,6 +87,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +208,64 @@ TRUSTED_PROXY_HOPS = env_int("DJANGO_TRUSTED_PROXY_HOPS", 0)
 # The locked-out page, registration/locked_out.html, says how long to wait in minutes.
 AXES_LOCKOUT_CALLABLE = "polls.lockout.lockout_response"
 AXES_VERBOSE = False
+
+# --- REST API (Django REST framework) --------------------------------------------------------
+# Token and session auth (session requests need the CSRF token), JSON only, one error shape
+# (polls/api/errors.py). Throttle counts live in the default cache, which every web process and
+# dyno shares; rates are "<number>/<second|minute|hour|day>".
+# https://www.django-rest-framework.org/api-guide/settings/
+
+
+def env_rate(name: str, default: str) -> str:
+    raw = os.environ.get(name, "").strip() or default
+    number, _, period = raw.partition("/")
+    if not number.isdigit() or period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 30/minute (per second, minute, hour or day); "
+            f"got {raw!r}."
+        )
+    return raw
+
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["polls.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "polls.api.pagination.PollPagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("DJANGO_THROTTLE_ANON", "60/minute"),
+        "user": env_rate("DJANGO_THROTTLE_USER", "240/minute"),
+        "votes": env_rate("DJANGO_THROTTLE_VOTES", "30/minute"),
+        "signup": env_rate("DJANGO_THROTTLE_SIGNUP", "10/hour"),
+        "poll_create": env_rate("DJANGO_THROTTLE_POLL_CREATE", "30/hour"),
+    },
+    # Proxies that append to X-Forwarded-For (Heroku's router: 1). Throttles key anonymous
+    # clients by the entry that many places from the right; with 0, by the TCP peer, so a
+    # client's own X-Forwarded-For never changes its key. Defaults to the lockout's setting.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", TRUSTED_PROXY_HOPS),
+    "EXCEPTION_HANDLER": "polls.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "polls.api.schema.VotrAutoSchema",
+}
+
+# OpenAPI 3 generated from the code; the viewer's files come from drf-spectacular-sidecar, so
+# nothing is loaded from a CDN. https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Votr API",
+    "DESCRIPTION": "Polls, votes and results. Every 4xx answers with the Error shape.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Time and language ------------------------------------------------------------------------
 

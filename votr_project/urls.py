@@ -13,5 +13,7 @@ urlpatterns = [
     path("accounts/login/", pages.LoginView.as_view(), name="login"),
     path("accounts/logout/", pages.LogoutView.as_view(), name="logout"),
     path("accounts/password/", pages.PasswordChangeView.as_view(), name="password_change"),
+    # The REST API (issue 4): polls/api/urls.py.
+    path("api/", include("polls.api.urls")),
     path("", include("polls.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Votr's REST API (Django REST framework), mounted at /api/."""

@@ -1,0 +1,107 @@
+"""One shape for every API error, whatever raised it:
+
+    {"detail": "<a sentence for people>", "code": "<for programs>", "errors": {"<field>": ["…"]}}
+
+`errors` holds per-field messages when fields are at fault and is empty otherwise.
+"""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from polls.services import NotAllowed, OptionNotInPoll, VoteRefused
+
+from .parsers import RequestTooLarge
+
+NON_FIELD = "non_field_errors"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+class LockedOut(exceptions.Throttled):
+    default_detail = "Too many failed logins. Try again later."
+    default_code = "locked_out"
+
+
+def _messages(detail, prefix: str = "") -> list[str]:
+    """Flatten DRF's nested error details (lists, {index: …} for list items) into sentences."""
+    if isinstance(detail, dict):
+        found = []
+        for key, value in detail.items():
+            label = f"Item {int(key) + 1}: " if isinstance(key, int) else f"{key}: "
+            found += _messages(value, prefix + label)
+        return found
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item, prefix)]
+    return [f"{prefix}{detail}"]
+
+
+def _field_errors(detail) -> dict[str, list[str]]:
+    if isinstance(detail, dict):
+        return {str(field): _messages(value) for field, value in detail.items()}
+    return {NON_FIELD: _messages(detail)}
+
+
+def _translate(exc):
+    """Domain errors (polls/services.py) and Django's, as the API exception they mean."""
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        return exceptions.ValidationError(detail)
+    if isinstance(exc, OptionNotInPoll):
+        return exceptions.ValidationError({"option": [exc.message]}, code=exc.code)
+    if isinstance(exc, VoteRefused):
+        return Conflict(exc.message, code=exc.code)
+    if isinstance(exc, NotAllowed):
+        return exceptions.PermissionDenied(exc.message, code="not_allowed")
+    if isinstance(exc, RequestDataTooBig):
+        return RequestTooLarge()
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied()
+    return exc
+
+
+def exception_handler(exc, context):
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # not a client error: Django's 500 handling, logged
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        codes = exc.get_codes()
+        first_code = next(iter(_flat_codes(codes)), "invalid")
+        code = first_code if first_code == "option_not_in_poll" else "invalid"
+        messages = [
+            message if field == NON_FIELD else f"{field}: {message}"
+            for field, field_messages in errors.items()
+            for message in field_messages
+        ]
+        if len(messages) == 1:
+            detail = messages[0]
+        else:
+            detail = f"The request has {len(messages)} problems; see errors."
+        response.data = {"detail": detail, "code": code, "errors": errors}
+    else:
+        detail = exc.detail
+        code = getattr(detail, "code", None) or exc.default_code
+        response.data = {"detail": str(detail), "code": str(code), "errors": {}}
+    return response
+
+
+def _flat_codes(codes):
+    if isinstance(codes, dict):
+        for value in codes.values():
+            yield from _flat_codes(value)
+    elif isinstance(codes, list):
+        for value in codes:
+            yield from _flat_codes(value)
+    else:
+        yield codes

@@ -1,0 +1,21 @@
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("polls", views.PollViewSet, basename="poll")
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("users/", views.SignUpView.as_view(), name="users"),
+    path("options/", views.OptionLabelsView.as_view(), name="options"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+    # Anything else under /api/ is a JSON 404, never the site's HTML page.
+    re_path(r"^(?P<path>.*)$", views.not_found),
+]

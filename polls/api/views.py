@@ -1,0 +1,245 @@
+"""API views: each write validates an input serializer, calls polls/services.py, and answers
+with an output serializer. Reads use the Poll queryset methods; errors become the one error
+shape in polls/api/errors.py."""
+
+from django.contrib.auth import authenticate
+from django.db.models import Count, Min, Prefetch
+from django.db.models.functions import Lower
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularSwaggerSplitView
+from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from polls import services
+from polls.models import Ballot, Option, Poll
+
+from .errors import LockedOut
+from .filters import PollFilter, PollOrdering, query_text
+from .serializers import (
+    ErrorSerializer,
+    OptionLabelsSerializer,
+    PollCreateInput,
+    PollRescheduleInput,
+    PollSerializer,
+    SignUpInput,
+    TokenInput,
+    TokenSerializer,
+    UserSerializer,
+    VoteInput,
+)
+from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
+
+LABEL_SUGGESTIONS = 10
+PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
+
+
+def polls_for(user):
+    """Polls with their results and, for a signed-in caller, the caller's own ballot in each:
+    a fixed number of queries whatever the number of polls."""
+    polls = Poll.objects.with_results()
+    if user.is_authenticated:
+        own_ballots = Ballot.objects.filter(voter=user).annotate(
+            chosen_option_id=Min("choices__option_id")
+        )
+        polls = polls.prefetch_related(
+            Prefetch("ballots", queryset=own_ballots, to_attr="caller_ballots")
+        )
+    return polls
+
+
+class InvalidCredentials(APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Unable to log in with that username and password."
+    default_code = "invalid_credentials"
+
+
+class PollViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Polls: list, create, read, reschedule, delete; vote in one; close one."""
+
+    serializer_class = PollSerializer
+    lookup_field = "public_id"
+    lookup_value_regex = PUBLIC_ID_PATTERN
+    filter_backends = [PollFilter, PollOrdering]
+    ordering_fields = ["created_at", "closes_at", "total_votes"]
+    # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
+    ordering = ["-created_at", "-id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return polls_for(self.request.user)
+
+    def get_throttles(self):
+        extra = {"create": PollCreateThrottle, "votes": VoteThrottle}.get(self.action)
+        return super().get_throttles() + ([extra()] if extra else [])
+
+    def get_object(self, queryset=None):
+        queryset = self.get_queryset() if queryset is None else queryset
+        poll = queryset.filter(public_id=self.kwargs["public_id"]).first()
+        if poll is None:
+            raise NotFound("There is no poll with that id.")
+        return poll
+
+    def _target(self) -> Poll:
+        """The poll a write acts on: only what the services need, in one query."""
+        return self.get_object(Poll.objects.only("id", "public_id", "author_id", "closes_at"))
+
+    def _answer(self, poll: Poll, status_code=status.HTTP_200_OK) -> Response:
+        """The poll as it is now, as the caller sees it."""
+        data = self.get_serializer(self.get_queryset().get(pk=poll.pk)).data
+        headers = {"Location": data["url"]} if status_code == status.HTTP_201_CREATED else None
+        return Response(data, status=status_code, headers=headers)
+
+    @extend_schema(request=PollCreateInput, responses={201: PollSerializer})
+    def create(self, request):
+        data = self._input(PollCreateInput)
+        poll = services.poll_create(
+            author=request.user,
+            title=data["title"],
+            option_labels=data["options"],
+            closes_at=data.get("closes_at"),
+        )
+        return self._answer(poll, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=PollRescheduleInput,
+        responses={200: PollSerializer},
+        description="Move the closing time (the author or staff). A closed poll opens again.",
+    )
+    def partial_update(self, request, public_id):
+        data = self._input(PollRescheduleInput)
+        poll = self._target()
+        services.poll_reschedule_by(poll=poll, by=request.user, closes_at=data["closes_at"])
+        return self._answer(poll)
+
+    @extend_schema(
+        responses={204: None},
+        description="The author while nobody has voted, or staff.",
+    )
+    def destroy(self, request, public_id):
+        services.poll_delete(poll=self._target(), by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=VoteInput,
+        responses={201: PollSerializer, 409: ErrorSerializer},
+        description="Cast the caller's vote; answers with the poll and its results.",
+    )
+    @action(detail=True, methods=["post"], url_path="votes", permission_classes=[IsAuthenticated])
+    def votes(self, request, public_id):
+        data = self._input(VoteInput)
+        poll = self.get_object(Poll.objects.only("id", "public_id"))
+        services.vote_cast(poll=poll, voter=request.user, option_id=data["option"])
+        return self._answer(poll, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=None,
+        responses={200: PollSerializer},
+        description="Close the poll now (the author or staff). Closing a closed poll is a no-op.",
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def close(self, request, public_id):
+        poll = self._target()
+        services.poll_close(poll=poll, by=request.user)
+        return self._answer(poll)
+
+    def _input(self, serializer_class) -> dict:
+        serializer = serializer_class(data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class TokenView(APIView):
+    """Log in for a token (POST), or revoke the caller's token (DELETE)."""
+
+    def get_permissions(self):
+        return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
+
+    @extend_schema(request=TokenInput, responses={200: TokenSerializer})
+    def post(self, request):
+        serializer = TokenInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # The request goes along so that django-axes counts failures and locks out guessing.
+        user = authenticate(
+            request=request,
+            username=serializer.validated_data["username"],
+            password=serializer.validated_data["password"],
+        )
+        if getattr(request, "axes_locked_out", False):
+            raise LockedOut
+        if user is None:
+            raise InvalidCredentials
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(TokenSerializer({"token": token.key}).data)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if isinstance(request.auth, Token):
+            request.auth.delete()
+        else:
+            Token.objects.filter(user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignUpView(APIView):
+    permission_classes = [AllowAny]
+
+    def get_throttles(self):
+        return [*super().get_throttles(), SignUpThrottle()]
+
+    @extend_schema(request=SignUpInput, responses={201: UserSerializer})
+    def post(self, request):
+        serializer = SignUpInput(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_create(**serializer.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+class OptionLabelsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "search", str, description="Text the label contains (any case).", required=False
+            )
+        ],
+        responses={200: OptionLabelsSerializer},
+        description=f"Up to {LABEL_SUGGESTIONS} option labels used before, most used first, "
+        "one spelling per label ignoring case (for autocomplete).",
+    )
+    def get(self, request):
+        search = query_text(request, "search")
+        options = Option.objects.all()
+        if search:
+            options = options.filter(label__icontains=search)
+        rows = (
+            options.annotate(key=Lower("label"))
+            .values("key")
+            .annotate(uses=Count("id"), label=Min("label"))
+            .order_by("-uses", "key")[:LABEL_SUGGESTIONS]
+        )
+        labels = [row["label"] for row in rows]
+        return Response(OptionLabelsSerializer({"labels": labels}).data)
+
+
+class DocsView(SpectacularSwaggerSplitView):
+    """Swagger UI from our own static files, its start-up script served as a file too, so it
+    runs under the site's Content-Security-Policy."""
+
+    template_name = "api/swagger_ui.html"
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([AllowAny])
+def not_found(request, path=""):
+    raise NotFound("There is no API endpoint at this address (API paths end with a slash).")
