@@ -539,7 +539,10 @@ def test_sign_up_errors_appear_next_to_fields(client, user):
     assert errors["username"] == ["That username is taken."]
     assert "Enter a valid email address." in errors["email"]
     assert errors["password"]
-    assert f'value="{user.username.upper()}"' in response.content.decode()
+    html = response.content.decode()
+    assert f'value="{user.username.upper()}"' in html
+    assert 'aria-describedby="id_username_error"' in html
+    assert 'id="id_username_error"' in html
     assert User.objects.count() == 1
 
 
