@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "polls.api.pagination.PollPagination",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "polls.api.throttles.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_rate("DJANGO_THROTTLE_ANON", "60/minute"),

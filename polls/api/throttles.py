@@ -5,6 +5,16 @@ are told when to come back in Retry-After."""
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 
+class SignedInRateThrottle(UserRateThrottle):
+    """The "user" rate, for signed-in callers only: anonymous ones are counted once, by
+    AnonRateThrottle, rather than twice by address."""
+
+    def get_cache_key(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return None
+        return super().get_cache_key(request, view)
+
+
 class VoteThrottle(UserRateThrottle):
     scope = "votes"
 

@@ -1,0 +1,478 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from polls import services
+from polls.models import Poll
+from polls.tests.factories import PollFactory, UserFactory
+
+LIST = "/api/polls/"
+
+
+def detail(poll) -> str:
+    return f"/api/polls/{poll.public_id}/"
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+
+def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
+    poll = PollFactory(author=user, labels=["Yes", "No"])
+    yes = poll.options.get(label="Yes")
+    services.vote_cast(poll=poll, voter=other_user, option_id=yes.pk)
+
+    response = api.get(detail(poll))
+
+    assert response.status_code == 200
+    body = response.json()
+    assert list(body) == [
+        "id",
+        "url",
+        "title",
+        "author",
+        "created_at",
+        "closes_at",
+        "closed_at",
+        "is_open",
+        "total_votes",
+        "options",
+        "my_vote",
+    ]
+    assert body["id"] == poll.public_id
+    assert body["url"] == f"http://testserver/api/polls/{poll.public_id}/"
+    assert body["author"] == user.username
+    assert body["is_open"] is True
+    assert body["total_votes"] == 1
+    assert body["options"] == [
+        {"id": yes.pk, "label": "Yes", "votes": 1, "percent": 100.0},
+        {"id": poll.options.get(label="No").pk, "label": "No", "votes": 0, "percent": 0.0},
+    ]
+    assert body["my_vote"] is None
+    assert body["closed_at"] is None
+
+
+def test_datetimes_are_iso_8601_in_utc_with_an_offset(api):
+    poll = PollFactory(closes_at=datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC))
+    Poll.objects.filter(pk=poll.pk).update(closes_at=datetime(2030, 5, 6, 7, 8, 9, tzinfo=UTC))
+
+    body = api.get(detail(poll)).json()
+
+    assert body["closes_at"] == "2030-05-06T07:08:09+00:00"
+    assert datetime.fromisoformat(body["created_at"]).utcoffset() == timedelta(0)
+
+
+def test_my_vote_is_the_option_the_caller_chose(authed, user):
+    poll = PollFactory()
+    option = poll.options.last()
+    services.vote_cast(poll=poll, voter=user, option_id=option.pk)
+
+    assert authed.get(detail(poll)).json()["my_vote"] == option.pk
+
+
+def test_my_vote_never_shows_another_voters_choice(authed, other_user):
+    poll = PollFactory()
+    services.vote_cast(poll=poll, voter=other_user, option_id=poll.options.first().pk)
+
+    assert authed.get(detail(poll)).json()["my_vote"] is None
+
+
+def test_unknown_poll_is_404_in_the_error_shape(api, db):
+    response = api.get("/api/polls/doesNotExist/")
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "There is no poll with that id.",
+        "code": "not_found",
+        "errors": {},
+    }
+
+
+def test_list_is_paginated_newest_first(api, db):
+    polls = [PollFactory() for _ in range(3)]
+    for days_ago, poll in enumerate(reversed(polls)):
+        Poll.objects.filter(pk=poll.pk).update(
+            created_at=timezone.now() - timedelta(days=days_ago)
+        )
+
+    body = api.get(LIST, {"page_size": 2}).json()
+
+    assert body["count"] == 3
+    assert body["previous"] is None
+    assert body["next"] == "http://testserver/api/polls/?page=2&page_size=2"
+    assert [poll["id"] for poll in body["results"]] == [polls[-1].public_id, polls[-2].public_id]
+    second = api.get(body["next"]).json()
+    assert [poll["id"] for poll in second["results"]] == [polls[0].public_id]
+
+
+def test_list_page_past_the_end_is_404(api, poll):
+    response = api.get(LIST, {"page": 9})
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_list_filters_by_status(api, db):
+    open_poll = PollFactory()
+    closed_poll = PollFactory()
+    services.poll_close(poll=closed_poll)
+
+    def ids(status):
+        return [poll["id"] for poll in api.get(LIST, {"status": status}).json()["results"]]
+
+    assert ids("open") == [open_poll.public_id]
+    assert ids("closed") == [closed_poll.public_id]
+
+
+def test_list_counts_a_poll_past_its_closing_time_as_closed(api, db):
+    late = PollFactory()
+    Poll.objects.filter(pk=late.pk).update(
+        created_at=timezone.now() - timedelta(days=1),
+        closes_at=timezone.now() - timedelta(seconds=1),
+    )
+
+    closed = api.get(LIST, {"status": "closed"}).json()["results"]
+
+    assert [poll["id"] for poll in closed] == [late.public_id]
+    assert closed[0]["is_open"] is False
+
+
+def test_list_refuses_an_unknown_status(api, db):
+    response = api.get(LIST, {"status": "maybe"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"status": ['Use "open" or "closed".']}
+
+
+def test_list_filters_by_author_ignoring_case(api, db):
+    alice = UserFactory(username="Alice")
+    mine = PollFactory(author=alice)
+    PollFactory()
+
+    results = api.get(LIST, {"author": "alice"}).json()["results"]
+
+    assert [poll["id"] for poll in results] == [mine.public_id]
+
+
+def test_list_searches_titles(api, db):
+    match = PollFactory(title="Best pizza topping?")
+    PollFactory(title="Tabs or spaces?")
+
+    results = api.get(LIST, {"search": "PIZZA"}).json()["results"]
+
+    assert [poll["id"] for poll in results] == [match.public_id]
+
+
+def test_search_with_wildcards_and_sql_matches_them_literally(api, db):
+    PollFactory(title="Anything at all?")
+    literal = PollFactory(title="100% sure'; DROP TABLE polls_poll; --")
+
+    for text in ("%", "_", "'; DROP TABLE polls_poll; --"):
+        results = api.get(LIST, {"search": text}).json()["results"]
+        assert [poll["id"] for poll in results] == [literal.public_id], text
+    assert Poll.objects.count() == 2
+
+
+def test_list_orders_by_total_votes(api, db):
+    quiet, busy = PollFactory(), PollFactory()
+    for _ in range(2):
+        services.vote_cast(poll=busy, voter=UserFactory(), option_id=busy.options.first().pk)
+
+    results = api.get(LIST, {"ordering": "-total_votes"}).json()["results"]
+
+    assert [poll["id"] for poll in results] == [busy.public_id, quiet.public_id]
+    assert [poll["total_votes"] for poll in results] == [2, 0]
+
+
+def test_list_orders_by_closing_time(api, db):
+    later = PollFactory(closes_at=timezone.now() + timedelta(days=3))
+    sooner = PollFactory(closes_at=timezone.now() + timedelta(days=2))
+
+    results = api.get(LIST, {"ordering": "closes_at"}).json()["results"]
+
+    assert [poll["id"] for poll in results] == [sooner.public_id, later.public_id]
+
+
+def test_list_refuses_an_unknown_ordering(api, db):
+    response = api.get(LIST, {"ordering": "author__password"})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["ordering"]
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_list_query_count_does_not_grow_with_polls(authed, user, size, django_assert_num_queries):
+    """Token, throttle count (read, then a write of 5 queries in the database cache), page
+    count, polls, options, the caller's ballots."""
+    author = UserFactory()
+    for _ in range(size):
+        poll = PollFactory(author=author)
+        services.vote_cast(poll=poll, voter=user, option_id=poll.options.first().pk)
+
+    with django_assert_num_queries(LIST_QUERIES):
+        response = authed.get(LIST, {"page_size": 50})
+
+    assert len(response.json()["results"]) == size
+    assert all(poll["my_vote"] is not None for poll in response.json()["results"])
+
+
+LIST_QUERIES = 11
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_anonymous_list_query_count_does_not_grow_with_polls(
+    api, size, django_assert_num_queries
+):
+    author = UserFactory()
+    for _ in range(size):
+        PollFactory(author=author)
+
+    with django_assert_num_queries(ANONYMOUS_LIST_QUERIES):
+        response = api.get(LIST, {"page_size": 50})
+
+    assert len(response.json()["results"]) == size
+
+
+ANONYMOUS_LIST_QUERIES = 9
+
+
+def test_detail_query_count_is_fixed(authed, user, django_assert_num_queries):
+    poll = PollFactory(labels=[f"Option {n}" for n in range(20)])
+
+    with django_assert_num_queries(DETAIL_QUERIES):
+        assert authed.get(detail(poll)).status_code == 200
+
+
+DETAIL_QUERIES = 10
+
+
+# --- Creating --------------------------------------------------------------------------------
+
+
+def test_create_poll_returns_201_with_the_poll_and_its_location(authed, user):
+    closes_at = timezone.now() + timedelta(days=2)
+    payload = {"title": "Lunch?", "options": ["Soup", "Salad"], "closes_at": iso(closes_at)}
+
+    response = authed.post(LIST, payload, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    poll = Poll.objects.get(public_id=body["id"])
+    assert response["Location"] == body["url"] == f"http://testserver/api/polls/{poll.public_id}/"
+    assert poll.author == user
+    assert body["title"] == "Lunch?"
+    assert [option["label"] for option in body["options"]] == ["Soup", "Salad"]
+    assert datetime.fromisoformat(body["closes_at"]) == closes_at
+
+
+def test_create_poll_closes_in_24_hours_by_default(authed):
+    before = timezone.now()
+
+    body = authed.post(LIST, {"title": "Q?", "options": ["A", "B"]}, format="json").json()
+
+    closes_at = datetime.fromisoformat(body["closes_at"])
+    assert before + timedelta(hours=24) <= closes_at <= timezone.now() + timedelta(hours=24)
+
+
+def test_create_poll_reports_every_rule_broken_per_field(authed):
+    payload = {
+        "title": "   ",
+        "options": ["Same", "same"],
+        "closes_at": iso(timezone.now() - timedelta(hours=1)),
+    }
+
+    response = authed.post(LIST, payload, format="json")
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert body["errors"] == {
+        "title": ["The question cannot be blank."],
+        "options": ['Option 2 ("same") is already in this poll.'],
+        "closes_at": ["The closing time must be at least 1 minute from now."],
+    }
+    assert body["detail"] == "The request has 3 problems; see errors."
+    assert Poll.objects.count() == 0
+
+
+def test_create_poll_refuses_a_closing_time_without_offset(authed):
+    naive = (timezone.now() + timedelta(days=1)).replace(tzinfo=None).isoformat()
+
+    response = authed.post(
+        LIST, {"title": "Q?", "options": ["A", "B"], "closes_at": naive}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "closes_at": ["The closing time must include a time zone."]
+    }
+
+
+def test_create_poll_keeps_html_as_text(authed):
+    title = "<script>alert(1)</script>?"
+
+    body = authed.post(LIST, {"title": title, "options": ["<b>A</b>", "B"]}, format="json").json()
+
+    assert body["title"] == title
+    assert body["options"][0]["label"] == "<b>A</b>"
+
+
+def test_anonymous_cannot_create_a_poll(api, db):
+    response = api.post(LIST, {"title": "Q?", "options": ["A", "B"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == "Token"
+
+
+# --- Rescheduling ----------------------------------------------------------------------------
+
+
+def test_author_reschedules_their_poll(authed, user):
+    poll = PollFactory(author=user)
+    closes_at = (timezone.now() + timedelta(days=5)).replace(microsecond=0)
+
+    response = authed.patch(detail(poll), {"closes_at": iso(closes_at)}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["closes_at"] == iso(closes_at)
+    poll.refresh_from_db()
+    assert poll.closes_at == closes_at
+
+
+def test_rescheduling_a_closed_poll_opens_it_again(authed, user):
+    poll = PollFactory(author=user)
+    services.poll_close(poll=poll)
+
+    response = authed.patch(
+        detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=1))}, format="json"
+    )
+
+    assert response.json()["is_open"] is True
+    assert response.json()["closed_at"] is None
+
+
+def test_staff_reschedules_anyones_poll(staff_client, poll):
+    response = staff_client.patch(
+        detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=1))}, format="json"
+    )
+
+    assert response.status_code == 200
+
+
+def test_nobody_else_reschedules_a_poll(authed, poll):
+    original = poll.closes_at
+
+    response = authed.patch(
+        detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=9))}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_allowed"
+    poll.refresh_from_db()
+    assert poll.closes_at == original
+
+
+def test_rescheduling_too_far_ahead_is_400(authed, user):
+    poll = PollFactory(author=user)
+
+    response = authed.patch(
+        detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=31))}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "closes_at": ["The closing time must be at most 30 days from now."]
+    }
+
+
+def test_put_is_not_offered(authed, user):
+    poll = PollFactory(author=user)
+
+    response = authed.put(detail(poll), {"closes_at": iso(timezone.now())}, format="json")
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+# --- Closing ---------------------------------------------------------------------------------
+
+
+def test_author_closes_their_poll_and_closing_again_is_harmless(authed, user):
+    poll = PollFactory(author=user)
+
+    first = authed.post(f"{detail(poll)}close/")
+    again = authed.post(f"{detail(poll)}close/")
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["is_open"] is False
+    assert first.json()["closed_at"] == again.json()["closed_at"] is not None
+
+
+def test_staff_closes_anyones_poll(staff_client, poll):
+    assert staff_client.post(f"{detail(poll)}close/").json()["is_open"] is False
+
+
+def test_nobody_else_closes_a_poll(authed, poll):
+    response = authed.post(f"{detail(poll)}close/")
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only the poll's author or staff can close it.",
+        "code": "not_allowed",
+        "errors": {},
+    }
+    poll.refresh_from_db()
+    assert poll.closed_at is None
+
+
+def test_anonymous_cannot_close_a_poll(api, poll):
+    assert api.post(f"{detail(poll)}close/").status_code == 401
+
+
+def test_closing_an_unknown_poll_is_404(authed):
+    assert authed.post("/api/polls/nope/close/").status_code == 404
+
+
+# --- Deleting --------------------------------------------------------------------------------
+
+
+def test_author_deletes_their_poll_without_votes(authed, user):
+    poll = PollFactory(author=user)
+
+    response = authed.delete(detail(poll))
+
+    assert response.status_code == 204
+    assert not Poll.objects.filter(pk=poll.pk).exists()
+
+
+def test_author_cannot_delete_a_poll_with_votes(authed, user, other_user):
+    poll = PollFactory(author=user)
+    services.vote_cast(poll=poll, voter=other_user, option_id=poll.options.first().pk)
+
+    response = authed.delete(detail(poll))
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "A poll that has votes can only be deleted by staff."
+    assert Poll.objects.filter(pk=poll.pk).exists()
+
+
+def test_staff_deletes_a_poll_with_votes(staff_client, poll, other_user):
+    services.vote_cast(poll=poll, voter=other_user, option_id=poll.options.first().pk)
+
+    assert staff_client.delete(detail(poll)).status_code == 204
+    assert not Poll.objects.filter(pk=poll.pk).exists()
+
+
+def test_nobody_else_deletes_a_poll(authed, poll):
+    assert authed.delete(detail(poll)).status_code == 403
+    assert Poll.objects.filter(pk=poll.pk).exists()
+
+
+def test_anonymous_cannot_delete_a_poll(api, poll):
+    assert api.delete(detail(poll)).status_code == 401
+    assert Poll.objects.filter(pk=poll.pk).exists()
