@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -206,6 +207,10 @@ class PollCloseView(LoginRequiredMixin, generic.View):
     """POST only: the author (or staff) closes their poll now."""
 
     http_method_names = ["post"]
+
+    def handle_no_permission(self):
+        # Back to the poll after logging in: this address only answers POST.
+        return redirect_to_login(reverse("polls:detail", args=[self.kwargs["public_id"]]))
 
     def post(self, request, public_id):
         poll = _poll_or_404(public_id)

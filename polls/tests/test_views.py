@@ -499,6 +499,13 @@ def test_close_someone_elses_poll_is_refused(signed_in, poll):
     assert flashes(response) == ["Only the poll's author or staff can close it."]
 
 
+def test_close_by_a_visitor_goes_to_login_then_back_to_the_poll(client, poll):
+    response = client.post(reverse("polls:close", args=[poll.public_id]))
+    assert response.url == f"{reverse('login')}?next={poll.get_absolute_url()}"
+    poll.refresh_from_db()
+    assert poll.closed_at is None
+
+
 def test_close_from_the_poll_page_returns_to_it(signed_in, user):
     poll = PollFactory(author=user)
     response = signed_in.post(
