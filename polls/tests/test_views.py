@@ -653,3 +653,27 @@ def test_403_and_500_pages_are_in_the_sites_look(client):
         html = render_to_string(name)
         assert 'class="site-header"' in html
         assert "Back to the polls" in html
+
+
+def test_a_server_error_shows_the_500_page(client, monkeypatch):
+    from polls import views
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(views.PollListView, "get_queryset", broken)
+    client.raise_request_exception = False
+    response = client.get(reverse("polls:index"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_a_form_without_its_csrf_token_shows_the_expired_form_page(poll, user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post(reverse("polls:vote", args=[poll.public_id]), {"option": 1})
+    assert response.status_code == 403
+    assert "That form has expired" in response.content.decode()
+    assert not Ballot.objects.exists()
