@@ -16,9 +16,8 @@ class BoundedJSONParser(JSONParser):
     """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE bytes.
 
     DRF reads the body as a stream, past Django's own size check (which only guards
-    `request.body`), so the limit is enforced here: on the declared length when there is one,
-    on the bytes actually read when the body is chunked. Nesting too deep for the decoder is a
-    parse error, not a crash.
+    `request.body`), so the limit is enforced here: on the declared length, and on the bytes
+    actually read. Nesting too deep for the decoder is a parse error, not a crash.
     """
 
     def parse(self, stream, media_type=None, parser_context=None):

@@ -95,9 +95,7 @@ def test_unknown_poll_is_404_in_the_error_shape(api, db):
 def test_list_is_paginated_newest_first(api, db):
     polls = [PollFactory() for _ in range(3)]
     for days_ago, poll in enumerate(reversed(polls)):
-        Poll.objects.filter(pk=poll.pk).update(
-            created_at=timezone.now() - timedelta(days=days_ago)
-        )
+        Poll.objects.filter(pk=poll.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
 
     body = api.get(LIST, {"page_size": 2}).json()
 
@@ -224,9 +222,7 @@ LIST_QUERIES = 11
 
 
 @pytest.mark.parametrize("size", [1, 50])
-def test_anonymous_list_query_count_does_not_grow_with_polls(
-    api, size, django_assert_num_queries
-):
+def test_anonymous_list_query_count_does_not_grow_with_polls(api, size, django_assert_num_queries):
     author = UserFactory()
     for _ in range(size):
         PollFactory(author=author)

@@ -1,0 +1,132 @@
+"""Whatever a client sends, the answer is a 4xx in the one error shape, never a 500."""
+
+import json
+
+import pytest
+
+from polls.models import Poll
+
+POLLS = "/api/polls/"
+
+
+def assert_error_shape(response, status: int, code: str | None = None):
+    assert response.status_code == status, response.content[:300]
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"detail", "code", "errors"}
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    assert isinstance(body["errors"], dict)
+    if code:
+        assert body["code"] == code
+    return body
+
+
+def test_invalid_json_is_400(authed):
+    response = authed.post(POLLS, b'{"title": ', content_type="application/json")
+
+    assert_error_shape(response, 400, "parse_error")
+
+
+def test_bad_utf8_is_400(authed):
+    response = authed.post(POLLS, b'{"title": "\xff\xfe"}', content_type="application/json")
+
+    assert_error_shape(response, 400, "parse_error")
+
+
+def test_deeply_nested_json_is_400(authed):
+    response = authed.post(POLLS, b"[" * 100_000, content_type="application/json")
+
+    assert_error_shape(response, 400, "parse_error")
+
+
+def test_a_body_that_is_not_an_object_is_400(authed):
+    body = assert_error_shape(authed.post(POLLS, [1, 2], format="json"), 400, "invalid")
+
+    assert list(body["errors"]) == ["non_field_errors"]
+
+
+def test_a_huge_body_is_413_and_nothing_is_created(authed, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    payload = json.dumps({"title": "x" * 20_000, "options": ["A", "B"]})
+
+    response = authed.post(POLLS, payload, content_type="application/json")
+
+    assert_error_shape(response, 413, "too_large")
+    assert not Poll.objects.exists()
+
+
+def test_a_form_body_is_415(authed):
+    response = authed.post(POLLS, {"title": "Q?"}, format="multipart")
+
+    assert_error_shape(response, 415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"title": 42, "options": ["A", "B"]},
+        {"title": None, "options": ["A", "B"]},
+        {"title": ["Q?"], "options": ["A", "B"]},
+        {"title": "Q?", "options": "A,B"},
+        {"title": "Q?", "options": {"A": 1}},
+        {"title": "Q?", "options": ["A", 2]},
+        {"title": "Q?", "options": ["A", None]},
+        {"title": "Q?", "options": ["A", "B"], "closes_at": "tomorrow"},
+        {"title": "Q?", "options": ["A", "B"], "closes_at": 1893456000},
+        {"title": "Q?", "options": ["A", "B"], "closes_at": "99999-01-01T00:00:00Z"},
+        {"title": "Q\x00?", "options": ["A", "B"]},
+        {"title": "x" * 10_000, "options": ["A", "B"]},
+        {"title": "Q?", "options": ["A"] * 5_000},
+        {"title": "Q?", "options": []},
+    ],
+)
+def test_wrong_types_and_values_are_400_per_field(authed, payload):
+    body = assert_error_shape(authed.post(POLLS, payload, format="json"), 400, "invalid")
+
+    assert set(body["errors"]) <= {"title", "options", "closes_at"}
+    assert body["errors"]
+    assert not Poll.objects.exists()
+
+
+def test_list_item_errors_say_which_item(authed):
+    body = authed.post(POLLS, {"title": "Q?", "options": ["A", 2]}, format="json").json()
+
+    assert body["errors"] == {"options": ["Item 2: Not a valid string."]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/polls/%00/",
+        "/api/polls/' OR 1=1 --/",
+        "/api/polls/<script>/",
+        "/api/polls/%ff%fe/",
+        "/api/polls/" + "a" * 500 + "/",
+        "/api/polls/1/../../admin/",
+        "/api/nothing-here/",
+        "/api/polls",
+    ],
+)
+def test_unknown_addresses_under_api_are_json_404s(api, db, path):
+    assert_error_shape(api.get(path), 404, "not_found")
+
+
+@pytest.mark.parametrize("name", ["search", "author", "status", "ordering"])
+def test_nul_in_a_query_parameter_is_400(api, db, name):
+    body = assert_error_shape(api.get(POLLS, {name: "a\x00b"}), 400, "invalid")
+
+    assert list(body["errors"]) == [name]
+
+
+def test_an_overlong_search_is_400(api, db):
+    assert_error_shape(api.get(POLLS, {"search": "x" * 1000}), 400, "invalid")
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999999"])
+def test_a_bad_page_number_is_404(api, poll, page):
+    assert_error_shape(api.get(POLLS, {"page": page}), 404, "not_found")
+
+
+def test_a_bad_page_size_falls_back_to_the_default(api, poll):
+    assert api.get(POLLS, {"page_size": "lots"}).status_code == 200

@@ -1,0 +1,124 @@
+import re
+
+import yaml
+
+from polls.tests.factories import PollFactory
+
+OPTIONS = "/api/options/"
+
+
+def test_option_labels_are_distinct_ignoring_case_most_used_first(api, db):
+    PollFactory(labels=["Yes", "No"])
+    PollFactory(labels=["yes", "Maybe"])
+    PollFactory(labels=["Yellow", "Blue"])
+
+    response = api.get(OPTIONS, {"search": "ye"})
+
+    assert response.status_code == 200
+    labels = response.json()["labels"]
+    assert len(labels) == 2
+    assert labels[0].casefold() == "yes"
+    assert labels[1] == "Yellow"
+
+
+def test_option_labels_are_at_most_ten(api, db):
+    for start in range(0, 24, 2):
+        PollFactory(labels=[f"Choice {start}", f"Choice {start + 1}"])
+
+    assert len(api.get(OPTIONS, {"search": "choice"}).json()["labels"]) == 10
+
+
+def test_option_labels_search_is_literal(api, db):
+    PollFactory(labels=["100%", "Anything"])
+
+    assert api.get(OPTIONS, {"search": "%"}).json()["labels"] == ["100%"]
+    assert api.get(OPTIONS, {"search": "'; DROP TABLE x; --"}).json()["labels"] == []
+
+
+def test_option_labels_query_count_is_fixed(api, db, django_assert_num_queries):
+    for _ in range(5):
+        PollFactory()
+
+    with django_assert_num_queries(7):  # the anonymous throttle (6) and the labels
+        api.get(OPTIONS, {"search": "option"})
+
+
+# --- Schema and docs -------------------------------------------------------------------------
+
+
+def schema(api) -> dict:
+    response = api.get("/api/schema/")
+    assert response.status_code == 200
+    return yaml.safe_load(response.content)
+
+
+def test_schema_lists_every_endpoint_and_method(api, db):
+    paths = schema(api)["paths"]
+
+    assert {path: sorted(operations) for path, operations in paths.items()} == {
+        "/api/auth/token/": ["delete", "post"],
+        "/api/options/": ["get"],
+        "/api/polls/": ["get", "post"],
+        "/api/polls/{public_id}/": ["delete", "get", "patch"],
+        "/api/polls/{public_id}/close/": ["post"],
+        "/api/polls/{public_id}/votes/": ["post"],
+        "/api/users/": ["post"],
+    }
+
+
+def test_schema_describes_request_and_response_bodies(api, db):
+    document = schema(api)
+    paths = document["paths"]
+
+    def body_ref(operation, status):
+        return operation["responses"][status]["content"]["application/json"]["schema"]
+
+    create = paths["/api/polls/"]["post"]
+    assert create["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PollCreateInputRequest"
+    }
+    assert body_ref(create, "201") == {"$ref": "#/components/schemas/Poll"}
+    vote = paths["/api/polls/{public_id}/votes/"]["post"]
+    assert body_ref(vote, "409") == {"$ref": "#/components/schemas/Error"}
+    poll = document["components"]["schemas"]["Poll"]["properties"]
+    assert list(poll) == [
+        "id",
+        "url",
+        "title",
+        "author",
+        "created_at",
+        "closes_at",
+        "closed_at",
+        "is_open",
+        "total_votes",
+        "options",
+        "my_vote",
+    ]
+    assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
+
+
+def test_every_operation_documents_its_errors_with_the_error_shape(api, db):
+    for path, operations in schema(api)["paths"].items():
+        for method, operation in operations.items():
+            errors = {code: r for code, r in operation["responses"].items() if code >= "400"}
+            assert {"400", "401", "429"} <= set(errors), (method, path)
+            for response in errors.values():
+                assert response["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/Error"
+                }
+
+
+def test_docs_page_loads_everything_from_our_own_site(api, db):
+    response = api.get("/api/docs/")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<style" not in html
+    assert "<script>" not in html
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources
+    assert all(source.startswith("/") for source in sources), sources
+    script = api.get("/api/docs/?script=")
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "/api/schema/" in script.content.decode()
