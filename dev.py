@@ -11,6 +11,7 @@ commands run against PostgreSQL and RabbitMQ when DATABASE_URL and a broker URL 
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -124,8 +125,24 @@ def run() -> int:
     return 0
 
 
+def ensure_browser_test_tools() -> None:
+    """The browser tests inject axe-core from npm; fetch it when Chromium and npm are here."""
+    e2e = ROOT / "polls" / "tests" / "e2e"
+    if (e2e / "node_modules" / "axe-core").exists() or not Path("/usr/bin/chromium").exists():
+        return
+    if shutil.which("npm") is None:
+        say("Chromium is installed but npm is not: the accessibility checks will fail")
+        return
+    say("installing axe-core for the browser tests (npm ci)")
+    subprocess.run(
+        ["npm", "ci", "--prefix", str(e2e), "--no-audit", "--no-fund", "--loglevel=error"],
+        check=True,
+    )
+
+
 def test(pytest_args: list[str]) -> int:
     ensure_virtualenv("requirements-test.txt")
+    ensure_browser_test_tools()
     env = {**os.environ}
     for name, value in TEST_ENVIRONMENT.items():
         env.setdefault(name, value)

@@ -8,15 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-# body are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from polls.tests.conftest import CHROMIUM  # noqa: E402
-from polls.tests.factories import PASSWORD  # noqa: E402
+from polls.tests.conftest import CHROMIUM
+from polls.tests.factories import PASSWORD
 
 E2E_DIR = Path(__file__).resolve().parent
 AXE_SCRIPT = E2E_DIR / "node_modules" / "axe-core" / "axe.min.js"
@@ -47,12 +42,24 @@ def axe_script() -> Path:
     return AXE_SCRIPT
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in this thread while it is started; Django's ORM
+    # calls from the test bodies are still synchronous and safe. The flag is lifted again when
+    # the module's browser stops, so no other test (nor a `check --deploy` that a later test
+    # runs in a subprocess) inherits it.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
