@@ -1,9 +1,19 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 
 class PollPagination(PageNumberPagination):
-    """`count`, `next`, `previous`, `results`; `?page=`, and `?page_size=` up to 100."""
+    """`count`, `next`, `previous`, `results`; `?page=`, and `?page_size=` up to 100. A page
+    that is not a number from 1 is a 400; a page past the last one, a 404."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_number(self, request, paginator):
+        number = super().get_page_number(request, paginator)
+        if number in self.last_page_strings:
+            return number
+        if not (str(number).isascii() and str(number).isdigit()) or int(number) < 1:
+            raise ValidationError({self.page_query_param: ["Use a page number from 1."]})
+        return number

@@ -20,8 +20,8 @@ class VotrAutoSchema(AutoSchema):
         statuses = ["400", "401", "429"]
         if self.method != "GET":
             statuses.append("403")
-        if "{" in self.path:
-            statuses.append("404")
+        if "{" in self.path or (self.method == "GET" and self._is_list_view()):
+            statuses.append("404")  # no such object, or a page past the last
         if self.method in ("POST", "PUT", "PATCH"):
             statuses += ["413", "415"]
         return statuses

@@ -17,5 +17,5 @@ urlpatterns = [
     path("docs/", views.DocsView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
     # Anything else under /api/ is a JSON 404, never the site's HTML page.
-    re_path(r"^(?P<path>.*)$", views.not_found),
+    re_path(r"^(?P<path>[\s\S]*)$", views.not_found),  # newlines too
 ]

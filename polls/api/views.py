@@ -95,7 +95,9 @@ class PollViewSet(
     def _answer(self, poll: Poll, status_code=status.HTTP_200_OK) -> Response:
         """The poll as it is now, as the caller sees it."""
         data = self.get_serializer(self.get_queryset().get(pk=poll.pk)).data
-        headers = {"Location": data["url"]} if status_code == status.HTTP_201_CREATED else None
+        # str(): the serializer's Hyperlink is a str subclass, which WSGI servers may refuse.
+        created = status_code == status.HTTP_201_CREATED
+        headers = {"Location": str(data["url"])} if created else None
         return Response(data, status=status_code, headers=headers)
 
     @extend_schema(request=PollCreateInput, responses={201: PollSerializer})

@@ -104,6 +104,8 @@ def test_list_item_errors_say_which_item(authed):
         "/api/polls/%ff%fe/",
         "/api/polls/" + "a" * 500 + "/",
         "/api/polls/1/../../admin/",
+        "/api/polls/a%0Ab/",
+        "/api/polls/a%0Ab/close/",
         "/api/nothing-here/",
         "/api/polls",
     ],
@@ -123,8 +125,15 @@ def test_an_overlong_search_is_400(api, db):
     assert_error_shape(api.get(POLLS, {"search": "x" * 1000}), 400, "invalid")
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999999"])
-def test_a_bad_page_number_is_404(api, poll, page):
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "٣"])
+def test_a_page_that_is_not_a_number_from_1_is_400(api, poll, page):
+    body = assert_error_shape(api.get(POLLS, {"page": page}), 400, "invalid")
+
+    assert body["errors"] == {"page": ["Use a page number from 1."]}
+
+
+@pytest.mark.parametrize("page", ["2", "99999999999999999999999"])
+def test_a_page_past_the_last_is_404(api, poll, page):
     assert_error_shape(api.get(POLLS, {"page": page}), 404, "not_found")
 
 
