@@ -139,3 +139,10 @@ def test_a_page_past_the_last_is_404(api, poll, page):
 
 def test_a_bad_page_size_falls_back_to_the_default(api, poll):
     assert api.get(POLLS, {"page_size": "lots"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header", ["Token a\x00b", "Token " + "x" * 5000, "Token a b", "Token", "Token é", "Token a-b"]
+)
+def test_a_malformed_authorization_header_is_401(api, db, header):
+    assert_error_shape(api.get(POLLS, HTTP_AUTHORIZATION=header), 401, "authentication_failed")
