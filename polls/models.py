@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Case, Count, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +17,7 @@ MAX_OPTIONS = 20
 DEFAULT_POLL_DURATION = timedelta(hours=24)
 MIN_POLL_DURATION = timedelta(minutes=1)
 MAX_POLL_DURATION = timedelta(days=30)
+LABEL_SUGGESTIONS = 10
 PUBLIC_ID_BYTES = 8  # 64 random bits, 11 URL-safe characters
 
 
@@ -103,12 +104,32 @@ class Poll(models.Model):
         return self.closed_at or self.closes_at
 
 
+class OptionQuerySet(models.QuerySet):
+    def label_suggestions(self, *, search: str = "", limit: int = LABEL_SUGGESTIONS) -> list[str]:
+        """Labels used before, one spelling per label ignoring case, for autocomplete: those
+        starting with `search` first, then the most used, then alphabetical. One query."""
+        options = self.annotate(key=Lower("label"), starts=Value(1))
+        if search:
+            options = options.filter(label__icontains=search).annotate(
+                starts=Case(When(label__istartswith=search, then=Value(0)), default=Value(1))
+            )
+        rows = (
+            options.values("key")
+            .annotate(uses=Count("id"), first=Min("starts"), spelling=Min("label"))
+            .order_by("first", "-uses", "key")
+            .values_list("spelling", flat=True)
+        )
+        return list(rows[:limit])
+
+
 class Option(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(max_length=LABEL_MAX_LENGTH)
     position = models.PositiveSmallIntegerField()
     # Equal to the ballots that chose this option: raised with the ballot, in one transaction.
     votes = models.IntegerField(default=0, editable=False)
+
+    objects = OptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

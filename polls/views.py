@@ -16,7 +16,6 @@ from .forms import PollForm, SignUpForm
 from .models import Choice, Option, Poll
 
 RECENTLY_CLOSED_SHOWN = 6
-LABEL_SUGGESTIONS = 10
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -143,24 +142,11 @@ def poll_results_json(request, public_id):
 
 
 def option_labels_json(request):
-    """Option labels used before on the site that contain `q`, most used first (autocomplete)."""
+    """Option labels used before on the site that contain `q` (autocomplete)."""
     query = request.GET.get("q", "").strip()[:100]
-    if len(query) < 1:
+    if not query:
         return JsonResponse({"labels": []})
-    rows = (
-        Option.objects.filter(label__icontains=query)
-        .values_list("label", flat=True)
-        .order_by("label")
-        .distinct()[:200]
-    )
-    seen, labels = set(), []
-    # Prefix matches first, then the rest; one spelling per label ignoring case.
-    prefix = query.casefold()
-    for label in sorted(rows, key=lambda label: (not label.casefold().startswith(prefix), label)):
-        if label.casefold() not in seen:
-            seen.add(label.casefold())
-            labels.append(label)
-    return JsonResponse({"labels": labels[:LABEL_SUGGESTIONS]})
+    return JsonResponse({"labels": Option.objects.label_suggestions(search=query)})
 
 
 class PollCreateView(LoginRequiredMixin, generic.FormView):

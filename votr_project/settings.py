@@ -247,10 +247,9 @@ REST_FRAMEWORK = {
         "signup": env_rate("DJANGO_THROTTLE_SIGNUP", "10/hour"),
         "poll_create": env_rate("DJANGO_THROTTLE_POLL_CREATE", "30/hour"),
     },
-    # Proxies that append to X-Forwarded-For (Heroku's router: 1). Throttles key anonymous
-    # clients by the entry that many places from the right; with 0, by the TCP peer, so a
-    # client's own X-Forwarded-For never changes its key. Defaults to the lockout's setting.
-    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", TRUSTED_PROXY_HOPS),
+    # Throttles key anonymous clients by the X-Forwarded-For entry TRUSTED_PROXY_HOPS places
+    # from the right; with 0, by the TCP peer, so a client's own header never changes its key.
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,
     "EXCEPTION_HANDLER": "polls.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "polls.api.schema.VotrAutoSchema",
 }

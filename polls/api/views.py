@@ -3,8 +3,7 @@ with an output serializer. Reads use the Poll queryset methods; errors become th
 shape in polls/api/errors.py."""
 
 from django.contrib.auth import authenticate
-from django.db.models import Count, Min, Prefetch
-from django.db.models.functions import Lower
+from django.db.models import Min, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from polls import services
-from polls.models import Ballot, Option, Poll
+from polls.models import LABEL_SUGGESTIONS, Ballot, Option, Poll
 
 from .errors import LockedOut
 from .filters import PollFilter, PollOrdering, query_text
@@ -34,7 +33,6 @@ from .serializers import (
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
 
-LABEL_SUGGESTIONS = 10
 PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
 
 
@@ -215,21 +213,12 @@ class OptionLabelsView(APIView):
             )
         ],
         responses={200: OptionLabelsSerializer},
-        description=f"Up to {LABEL_SUGGESTIONS} option labels used before, most used first, "
+        description=f"Up to {LABEL_SUGGESTIONS} option labels used before, those starting with "
+        "the search first, then the most used, "
         "one spelling per label ignoring case (for autocomplete).",
     )
     def get(self, request):
-        search = query_text(request, "search")
-        options = Option.objects.all()
-        if search:
-            options = options.filter(label__icontains=search)
-        rows = (
-            options.annotate(key=Lower("label"))
-            .values("key")
-            .annotate(uses=Count("id"), label=Min("label"))
-            .order_by("-uses", "key")[:LABEL_SUGGESTIONS]
-        )
-        labels = [row["label"] for row in rows]
+        labels = Option.objects.label_suggestions(search=query_text(request, "search"))
         return Response(OptionLabelsSerializer({"labels": labels}).data)
 
 

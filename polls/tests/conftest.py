@@ -49,14 +49,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _static_files_without_collectstatic():
-    """Templates resolve {% static %} from the source folders, so tests need no collectstatic.
-    The Procfile tests exercise the real hashed, compressed storage."""
+def _test_speedups():
+    """Templates resolve {% static %} from the source folders, so tests need no collectstatic;
+    and passwords hash quickly, since nearly every test makes users and the real hasher is
+    slow on purpose. The Procfile tests run the real storage and hasher in their own
+    processes."""
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    with override_settings(STORAGES=storages):
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
 
 

@@ -13,12 +13,6 @@ def _fresh_throttle_counts(db):
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    """Every test here makes users; the real hasher's deliberate slowness would dominate."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api():
     return APIClient()

@@ -133,7 +133,7 @@ def test_every_rate_and_the_proxy_count_come_from_the_environment():
         DJANGO_THROTTLE_VOTES="3/hour",
         DJANGO_THROTTLE_SIGNUP="4/day",
         DJANGO_THROTTLE_POLL_CREATE="5/hour",
-        DJANGO_NUM_PROXIES="1",
+        DJANGO_TRUSTED_PROXY_HOPS="1",
     )
 
     assert result.returncode == 0, result.stderr
