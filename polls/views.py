@@ -265,3 +265,21 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         messages.success(self.request, "Your password is changed.")
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Emails a one-time link to set a new password. Says the same whether or not an account
+    has that address, so the page cannot be used to find out who has signed up."""
+
+    def get_success_url(self):
+        return reverse("password_reset_done")
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def get_success_url(self):
+        return reverse("login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password is set. Log in with it now.")
+        return response

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from polls import views as pages
@@ -13,6 +14,17 @@ urlpatterns = [
     path("accounts/login/", pages.LoginView.as_view(), name="login"),
     path("accounts/logout/", pages.LogoutView.as_view(), name="logout"),
     path("accounts/password/", pages.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/reset/", pages.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        pages.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
     # The REST API (issue 4): polls/api/urls.py.
     path("api/", include("polls.api.urls")),
     path("", include("polls.urls")),

@@ -214,7 +214,12 @@ def test_pages_have_no_serious_accessibility_violations_and_are_screenshotted(ne
     services.poll_close(poll=PollFactory(title="Name for the new meeting room?"))
 
     visitor = new_page(axe=True)
-    pages = [("home-visitor", "/"), ("login", "/accounts/login/"), ("signup", "/accounts/signup/")]
+    pages = [
+        ("home-visitor", "/"),
+        ("login", "/accounts/login/"),
+        ("signup", "/accounts/signup/"),
+        ("password-reset", "/accounts/password/reset/"),
+    ]
     problems = {}
     for name, url in pages:
         visitor.goto(url)
