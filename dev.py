@@ -100,7 +100,7 @@ def run() -> int:
     }  # fmt: skip
     time.sleep(2)
     say(f"Votr is running at http://{HOST}:{PORT}/  (admin: http://{HOST}:{PORT}/admin/)")
-    say(f"demo login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r} (staff)")
+    say(f"demo login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r} (superuser)")
     say("web and worker are running; press Ctrl-C to stop both")
 
     def stop(*_):

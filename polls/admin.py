@@ -499,6 +499,14 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
             .annotate(poll_count=count_of(Poll, "author"), ballot_count=count_of(Ballot, "voter"))
         )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Deactivating goes through the action (services.user_deactivate and its rules), and only
+        # a superuser hands out staff or superuser status or permissions.
+        readonly = [*super().get_readonly_fields(request, obj), "is_active"]
+        if not request.user.is_superuser:
+            readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
+        return readonly
+
     @admin.display(description="polls", ordering="poll_count")
     def poll_count(self, user):
         return user.poll_count

@@ -19,6 +19,8 @@ MIN_POLL_DURATION = timedelta(minutes=1)
 MAX_POLL_DURATION = timedelta(days=30)
 LABEL_SUGGESTIONS = 10
 PUBLIC_ID_BYTES = 8  # 64 random bits, 11 URL-safe characters
+# What a public id in a URL may look like; anything else is a 404 before any query is made.
+PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
 
 
 def new_public_id() -> str:

@@ -17,6 +17,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from .models import (
+    DEFAULT_POLL_DURATION,
     LABEL_MAX_LENGTH,
     MAX_OPTIONS,
     MAX_POLL_DURATION,
@@ -28,7 +29,6 @@ from .models import (
     Choice,
     Option,
     Poll,
-    default_closes_at,
 )
 
 User = get_user_model()
@@ -130,7 +130,7 @@ def poll_create(
     title = title.strip() if isinstance(title, str) else ""
     labels, option_errors = _clean_option_labels(option_labels)
     if closes_at is None:
-        closes_at = default_closes_at()
+        closes_at = now + DEFAULT_POLL_DURATION
     errors = {
         "title": _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH),
         "options": option_errors,
@@ -179,6 +179,8 @@ def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
     except IntegrityError:
         if Ballot.objects.filter(poll_id=poll.pk, voter=voter).exists():
             raise AlreadyVoted from None
+        if not Poll.objects.filter(pk=poll.pk).exists():
+            raise PollClosed("This poll has been deleted.") from None
         raise
     return ballot
 
@@ -216,13 +218,20 @@ def poll_reschedule(*, poll: Poll, closes_at: datetime, now: datetime | None = N
 
 
 def poll_delete(*, poll: Poll, by: User) -> None:
-    """Staff may delete any poll; its author only while nobody has voted in it."""
-    if not by.is_staff:
-        if by.pk != poll.author_id:
-            raise NotAllowed("Only the poll's author or staff can delete it.")
-        if poll.ballots.exists():
+    """Staff may delete any poll; its author only while nobody has voted in it.
+
+    The poll's row is locked first: a ballot being inserted holds a key-share lock on it, so the
+    check waits for a vote in flight to commit, and a vote arriving later waits for the delete
+    (then finds the poll gone)."""
+    if not _is_author_or_staff(by, poll):
+        raise NotAllowed("Only the poll's author or staff can delete it.")
+    with transaction.atomic():
+        locked = Poll.objects.select_for_update().filter(pk=poll.pk).first()
+        if locked is None:
+            return
+        if not by.is_staff and locked.ballots.exists():
             raise NotAllowed("A poll that has votes can only be deleted by staff.")
-    poll.delete()
+        locked.delete()
 
 
 def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
@@ -233,7 +242,7 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
         raise NotAllowed("Only staff can remove a ballot.")
     with transaction.atomic():
         choices = list(ballot.choices.select_related("option").order_by("rank", "id"))
-        deleted, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
+        _, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
         if not per_model.get(Ballot._meta.label):
             return False
         Option.objects.filter(pk__in=[choice.option_id for choice in choices]).update(
@@ -413,12 +422,12 @@ def _publish(task, *, args: list, **options) -> bool:
     try:
         task.apply_async(args=args, retry=False, **options)
     except Exception as error:  # noqa: BLE001 (any broker failure; never the caller's problem)
+        # The type only: a broker error's text can hold the broker URL and its password.
         logger.error(
-            "Could not queue %s%r (%s: %s); the close sweep will catch up.",
+            "Could not queue %s%r (%s); the close sweep will catch up.",
             task.name,
             tuple(args),
             type(error).__name__,
-            error,
         )
         return False
     return True

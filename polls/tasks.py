@@ -1,8 +1,8 @@
 """Background work: recording closes on time and telling authors the outcome.
 
-Tasks take ids only, re-read the database and call polls.services, so running one twice, late,
-or for a poll that was deleted or rescheduled does nothing wrong. Voting never waits for them:
-the vote checks the closing time itself.
+Tasks take ids only, re-read the database and call polls.services, so running a close task
+twice, late, or for a poll that was deleted or rescheduled does nothing wrong. Voting never waits
+for them: the vote checks the closing time itself.
 """
 
 import logging
@@ -51,8 +51,10 @@ def close_due_polls_task() -> int:
     return len(poll_ids)
 
 
-@shared_task(name="polls.tasks.notify_poll_closed_task", **RETRY)
+# Sending an email cannot be undone, so this one message is acknowledged when it is received:
+# a worker dying mid-send loses that email rather than sending it twice on redelivery.
+@shared_task(name="polls.tasks.notify_poll_closed_task", acks_late=False, **RETRY)
 def notify_poll_closed_task(poll_id: int) -> bool:
     """Email the author of a poll a person closed early (queued on commit by
-    services.poll_close, once, by the call that recorded the close)."""
+    services.poll_close, once, by the call that recorded the close). At most once."""
     return services.poll_notify_closed(poll_id=poll_id)

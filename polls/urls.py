@@ -1,6 +1,20 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
+from .models import PUBLIC_ID_PATTERN
+
+
+class PublicIdConverter:
+    regex = PUBLIC_ID_PATTERN
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(PublicIdConverter, "public_id")
 
 app_name = "polls"
 
@@ -9,10 +23,14 @@ urlpatterns = [
     path("polls/new/", views.PollCreateView.as_view(), name="create"),
     path("polls/mine/", views.MyPollsView.as_view(), name="mine"),
     path("polls/labels.json", views.option_labels_json, name="labels"),
-    path("polls/<str:public_id>/", views.PollDetailView.as_view(), name="detail"),
+    path("polls/<public_id:public_id>/", views.PollDetailView.as_view(), name="detail"),
     # The title may decorate a shared link; only the public id finds the poll.
-    path("polls/<str:public_id>/<slug:slug>/", views.PollDetailView.as_view(), name="detail-slug"),
-    path("polls/<str:public_id>/vote", views.VoteView.as_view(), name="vote"),
-    path("polls/<str:public_id>/close", views.PollCloseView.as_view(), name="close"),
-    path("polls/<str:public_id>/results.json", views.poll_results_json, name="results"),
+    path(
+        "polls/<public_id:public_id>/<slug:slug>/",
+        views.PollDetailView.as_view(),
+        name="detail-slug",
+    ),
+    path("polls/<public_id:public_id>/vote", views.VoteView.as_view(), name="vote"),
+    path("polls/<public_id:public_id>/close", views.PollCloseView.as_view(), name="close"),
+    path("polls/<public_id:public_id>/results.json", views.poll_results_json, name="results"),
 ]

@@ -28,6 +28,11 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def search_text(request, *, max_length: int) -> str:
+    """The `q` parameter, trimmed, without NUL characters (which PostgreSQL refuses)."""
+    return request.GET.get("q", "").replace("\x00", "").strip()[:max_length]
+
+
 class PollListView(generic.ListView):
     """Home: open polls newest first, then the latest closed ones; `q` searches titles."""
 
@@ -36,7 +41,7 @@ class PollListView(generic.ListView):
     paginate_by = 10
 
     def search(self) -> str:
-        return self.request.GET.get("q", "").strip()[:200]
+        return search_text(self.request, max_length=200)
 
     def matching(self, queryset):
         query = self.search()
@@ -143,7 +148,7 @@ def poll_results_json(request, public_id):
 
 def option_labels_json(request):
     """Option labels used before on the site that contain `q` (autocomplete)."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request, max_length=100)
     if not query:
         return JsonResponse({"labels": []})
     return JsonResponse({"labels": Option.objects.label_suggestions(search=query)})

@@ -378,7 +378,8 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
-# The close tasks are idempotent, so a message is acknowledged only after its task ran, and a
+# The close tasks are idempotent, so a message is acknowledged only after its task ran (the
+# early-close email task opts out: polls/tasks.py), and a
 # worker that dies mid-task (SIGKILL, dyno restart) hands it back to the broker. One message at
 # a time per process: a long task never holds others hostage in its prefetch buffer.
 # https://docs.celeryq.dev/en/stable/userguide/optimizing.html#reserve-one-task-at-a-time

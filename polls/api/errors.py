@@ -78,7 +78,7 @@ def exception_handler(exc, context):
         errors = _field_errors(exc.detail)
         codes = exc.get_codes()
         first_code = next(iter(_flat_codes(codes)), "invalid")
-        code = first_code if first_code == "option_not_in_poll" else "invalid"
+        code = first_code if first_code == OptionNotInPoll.code else "invalid"
         messages = [
             message if field == NON_FIELD else f"{field}: {message}"
             for field, field_messages in errors.items()

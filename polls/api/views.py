@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from polls import services
-from polls.models import LABEL_SUGGESTIONS, Ballot, Option, Poll
+from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Ballot, Option, Poll
 
 from .errors import LockedOut
 from .filters import PollFilter, PollOrdering, query_text
@@ -32,8 +32,6 @@ from .serializers import (
     VoteInput,
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
-
-PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
 
 
 def polls_for(user):

@@ -614,3 +614,32 @@ def test_user_deactivate_lets_only_a_superuser_deactivate_a_superuser(admin_user
     assert services.user_deactivate(user=staff, by=admin_user) is True
     assert services.user_deactivate(user=staff, by=admin_user) is False  # already inactive
     assert AuditEntry.objects.filter(action=AuditEntry.Action.DEACTIVATE).count() == 1
+
+
+def test_staff_cannot_grant_themselves_superuser_or_deactivate_anyone_from_the_user_form(client):
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_user", "view_user"])
+    )
+    boss = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    form = client.get(reverse("admin:polls_user_change", args=[staff.pk]))
+    assert form.status_code == 200
+    assert set(form.context["adminform"].readonly_fields) >= {
+        "is_active",
+        "is_staff",
+        "is_superuser",
+    }
+
+    for user in (staff, boss):
+        client.post(
+            reverse("admin:polls_user_change", args=[user.pk]),
+            {"username": user.username, "email": user.email, "is_active": "", "is_superuser": "on"},
+        )
+
+    staff.refresh_from_db()
+    boss.refresh_from_db()
+    assert (staff.is_superuser, staff.is_active) == (False, True)
+    assert boss.is_active is True

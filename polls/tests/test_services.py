@@ -48,6 +48,12 @@ def test_poll_create_closes_in_24_hours_by_default(user):
     assert abs(poll.closes_at - (poll.created_at + timedelta(hours=24))) < timedelta(seconds=5)
 
 
+def test_poll_create_counts_the_default_24_hours_from_the_given_moment(user):
+    moment = timezone.now() - timedelta(minutes=5)
+    poll = services.poll_create(author=user, title="Q", option_labels=["a", "b"], now=moment)
+    assert poll.closes_at == moment + timedelta(hours=24)
+
+
 def test_poll_create_accepts_a_chosen_closing_time(user):
     closes_at = timezone.now() + timedelta(days=3)
     poll = services.poll_create(

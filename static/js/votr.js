@@ -101,8 +101,10 @@
         var status = poll.querySelector("[data-poll-status]");
         var note = poll.querySelector("[data-live-note]");
         var badge = poll.querySelector(".badge-open");
-        if (status && data.closed_at) {
-          status.textContent = "Closed on " + absoluteFormat.format(new Date(data.closed_at));
+        if (status) {
+          // Past its closing time the poll is closed even before the close is recorded.
+          var ended = data.closed_at || data.closes_at;
+          status.textContent = "Closed on " + absoluteFormat.format(new Date(ended));
         }
         if (badge) { badge.textContent = "Closed"; badge.className = "badge badge-closed"; }
         if (note) note.textContent = "This poll is closed; these are the final results.";
