@@ -62,6 +62,22 @@ class PollQuerySet(models.QuerySet):
         """Author, options in display order and total votes, in a fixed number of queries."""
         return self.select_related("author").prefetch_related("options").with_total_votes()
 
+    def for_listing(self):
+        """Author and total votes, newest first (Meta.ordering does not apply to GROUP BY)."""
+        return self.select_related("author").with_total_votes().order_by("-created_at", "-id")
+
+    def search(self, text: str):
+        """Polls whose title contains `text`, ignoring case; all polls for empty text."""
+        return self.filter(title__icontains=text) if text else self
+
+    def recently_closed(self):
+        """Closed polls, the latest to stop voting first."""
+        return (
+            self.closed()
+            .annotate(ended=Coalesce("closed_at", "closes_at"))
+            .order_by("-ended", "-id")
+        )
+
 
 class Poll(models.Model):
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)

@@ -3,7 +3,6 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.db.models.functions import Coalesce
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -43,22 +42,12 @@ class PollListView(generic.ListView):
     def search(self) -> str:
         return search_text(self.request, max_length=200)
 
-    def matching(self, queryset):
-        query = self.search()
-        return queryset.filter(title__icontains=query) if query else queryset
-
     def get_queryset(self):
-        polls = Poll.objects.open().select_related("author").with_total_votes()
-        # Explicit: Meta.ordering does not apply to a GROUP BY query.
-        return self.matching(polls).order_by("-created_at", "-id")
+        return Poll.objects.open().search(self.search()).for_listing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        closed = (
-            self.matching(Poll.objects.closed().select_related("author").with_total_votes())
-            .annotate(ended=Coalesce("closed_at", "closes_at"))
-            .order_by("-ended", "-id")
-        )
+        closed = Poll.objects.search(self.search()).for_listing().recently_closed()
         context["recently_closed"] = closed[:RECENTLY_CLOSED_SHOWN]
         context["query"] = self.search()
         return context
@@ -190,8 +179,7 @@ class MyPollsView(LoginRequiredMixin, generic.ListView):
     paginate_by = 20
 
     def get_queryset(self):
-        polls = Poll.objects.filter(author=self.request.user).with_total_votes()
-        return polls.order_by("-created_at", "-id")
+        return Poll.objects.filter(author=self.request.user).for_listing()
 
 
 class PollCloseView(LoginRequiredMixin, generic.View):

@@ -1,4 +1,3 @@
-from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 
@@ -34,10 +33,7 @@ class PollFilter(BaseFilterBackend):
         author = query_text(request, "author")
         if author:
             queryset = queryset.filter(author__username__iexact=author)
-        search = query_text(request, "search")
-        if search:
-            queryset = queryset.filter(Q(title__icontains=search))
-        return queryset
+        return queryset.search(query_text(request, "search"))
 
     def get_schema_operation_parameters(self, view):
         def text(name, description, **schema):
