@@ -64,28 +64,19 @@ class PollForm(forms.Form):
     page works with JavaScript off; the script does the same in the browser.
     """
 
-    title = forms.CharField(
-        label="Question",
-        required=False,
-        strip=False,
-        widget=forms.TextInput(
-            attrs={"maxlength": 200, "autocomplete": "off", "placeholder": "What should we ask?"}
-        ),
-    )
+    # templates/polls/create.html writes the inputs itself (rows, preview hooks, ARIA).
+    title = forms.CharField(label="Question", required=False, strip=False)
     options = OptionLabelsField(required=False)
-    days = forms.IntegerField(label="Days", min_value=0, max_value=30, initial=1)
-    hours = forms.IntegerField(label="Hours", min_value=0, max_value=23, initial=0)
+    days = forms.IntegerField(
+        label="Days", min_value=0, max_value=30, initial=DEFAULT_POLL_DURATION.days
+    )
+    hours = forms.IntegerField(
+        label="Hours", min_value=0, max_value=23, initial=DEFAULT_POLL_DURATION.seconds // 3600
+    )
     minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, initial=0)
 
     label_max_length = LABEL_MAX_LENGTH
     max_options = MAX_OPTIONS
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("days", "hours", "minutes"):
-            self.fields[name].widget.attrs.update({"inputmode": "numeric", "class": "duration"})
-        self.fields["days"].initial = DEFAULT_POLL_DURATION.days
-        self.fields["hours"].initial = DEFAULT_POLL_DURATION.seconds // 3600
 
     def option_rows(self) -> list[str]:
         """The labels to show as rows: what was typed (nothing lost), at least two rows."""
