@@ -85,7 +85,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     # Serve static files with whitenoise under runserver too, so development matches production.
     "whitenoise.runserver_nostatic",
-    "votr_project.apps.VotrStaticFilesConfig",  # django.contrib.staticfiles, minus Redoc
+    "django.contrib.staticfiles",
     "axes",
     "rest_framework",
     "rest_framework.authtoken",
