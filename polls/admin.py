@@ -327,13 +327,11 @@ class PollAdmin(AuditedAdmin):
 
     def _apply_reschedule(self, request, polls, closes_at, action):
         done, refused = 0, []
+        reschedule = services.poll_extend if action == "extend" else services.poll_reschedule
         for poll in polls:
-            if action == "extend" and closes_at <= poll.closes_at:
-                refused.append(f"“{poll}”: the new time is not later than its closing time.")
-                continue
             try:
                 with transaction.atomic():
-                    services.poll_reschedule(poll=poll, closes_at=closes_at)
+                    reschedule(poll=poll, closes_at=closes_at)
                     services.audit_record(
                         actor=request.user,
                         action=AuditEntry.Action.RESCHEDULE,

@@ -62,6 +62,18 @@ class PollQuerySet(models.QuerySet):
         """Author, options in display order and total votes, in a fixed number of queries."""
         return self.select_related("author").prefetch_related("options").with_total_votes()
 
+    def with_choice_of(self, user):
+        """For a signed-in `user`, their ballot in each poll (read with Poll.choice_of_user), in
+        one more query whatever the number of polls."""
+        if not user.is_authenticated:
+            return self
+        own_ballots = Ballot.objects.filter(voter=user).annotate(
+            chosen_option_id=Min("choices__option_id")
+        )
+        return self.prefetch_related(
+            models.Prefetch("ballots", queryset=own_ballots, to_attr="user_ballots")
+        )
+
     def for_listing(self):
         """Author and total votes, newest first (Meta.ordering does not apply to GROUP BY)."""
         return self.select_related("author").with_total_votes().order_by("-created_at", "-id")
@@ -115,6 +127,11 @@ class Poll(models.Model):
     def is_open(self, *, now=None) -> bool:
         """The one rule for open polls: not closed yet and before the closing time."""
         return self.closed_at is None and (now or timezone.now()) < self.closes_at
+
+    def choice_of_user(self) -> int | None:
+        """The option id chosen by the user given to PollQuerySet.with_choice_of, or None."""
+        ballots = getattr(self, "user_ballots", None)
+        return ballots[0].chosen_option_id if ballots else None
 
     @property
     def ended_at(self):

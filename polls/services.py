@@ -217,6 +217,16 @@ def poll_reschedule(*, poll: Poll, closes_at: datetime, now: datetime | None = N
     return poll
 
 
+def poll_extend(*, poll: Poll, closes_at: datetime, now: datetime | None = None) -> Poll:
+    """Give an open poll more time: like poll_reschedule, but only to a later closing time.
+    Raises ValidationError under `closes_at`."""
+    if closes_at <= poll.closes_at:
+        raise ValidationError(
+            {"closes_at": ["To extend a poll, choose a time later than its closing time."]}
+        )
+    return poll_reschedule(poll=poll, closes_at=closes_at, now=now)
+
+
 def poll_delete(*, poll: Poll, by: User) -> None:
     """Staff may delete any poll; its author only while nobody has voted in it.
 

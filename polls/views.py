@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from . import services
 from .forms import PollForm, SignUpForm
-from .models import Choice, Option, Poll
+from .models import Option, Poll
 
 RECENTLY_CLOSED_SHOWN = 6
 
@@ -64,19 +64,13 @@ class PollDetailView(generic.DetailView):
     slug_field = slug_url_kwarg = "public_id"
 
     def get_queryset(self):
-        return Poll.objects.with_results()
+        return Poll.objects.with_results().with_choice_of(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         poll = self.object
         user = self.request.user
-        voted_for = None
-        if user.is_authenticated:
-            voted_for = (
-                Choice.objects.filter(ballot__poll=poll, ballot__voter=user)
-                .values_list("option_id", flat=True)
-                .first()
-            )
+        voted_for = poll.choice_of_user()
         results = services.poll_results(poll=poll)
         is_open = poll.is_open()
         context.update(

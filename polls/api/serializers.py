@@ -108,9 +108,8 @@ class PollSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_my_vote(self, poll: Poll) -> int | None:
-        """The option the caller chose: read from the caller's prefetched ballot, if any."""
-        ballots = getattr(poll, "caller_ballots", None)
-        return ballots[0].chosen_option_id if ballots else None
+        """The option the caller chose (prefetched by with_choice_of), or None."""
+        return poll.choice_of_user()
 
 
 class UserSerializer(serializers.ModelSerializer):

@@ -3,7 +3,6 @@ with an output serializer. Reads use the Poll queryset methods; errors become th
 shape in polls/api/errors.py."""
 
 from django.contrib.auth import authenticate
-from django.db.models import Min, Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
@@ -15,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from polls import services
-from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Ballot, Option, Poll
+from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 
 from .errors import LockedOut
 from .filters import PollFilter, PollOrdering, query_text
@@ -32,20 +31,6 @@ from .serializers import (
     VoteInput,
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
-
-
-def polls_for(user):
-    """Polls with their results and, for a signed-in caller, the caller's own ballot in each:
-    a fixed number of queries whatever the number of polls."""
-    polls = Poll.objects.with_results()
-    if user.is_authenticated:
-        own_ballots = Ballot.objects.filter(voter=user).annotate(
-            chosen_option_id=Min("choices__option_id")
-        )
-        polls = polls.prefetch_related(
-            Prefetch("ballots", queryset=own_ballots, to_attr="caller_ballots")
-        )
-    return polls
 
 
 class InvalidCredentials(APIException):
@@ -71,7 +56,7 @@ class PollViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return polls_for(self.request.user)
+        return Poll.objects.with_results().with_choice_of(self.request.user)
 
     def get_throttles(self):
         extra = {"create": PollCreateThrottle, "votes": VoteThrottle}.get(self.action)

@@ -323,7 +323,7 @@ def test_extend_moves_the_closing_time_later_and_refuses_an_earlier_one(admin_cl
     earlier = (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = run_action(admin_client, "extend", [poll], apply="yes", closes_at=earlier)
     assert page_messages(response) == [
-        f"Not extended: “{poll}”: the new time is not later than its closing time."
+        f"Not extended: “{poll}”: To extend a poll, choose a time later than its closing time."
     ]
     later = (timezone.now() + timedelta(days=5)).replace(second=0, microsecond=0)
     response = run_action(

@@ -251,6 +251,18 @@ def test_poll_reschedule_refuses_times_out_of_range(poll):
     }
 
 
+def test_poll_extend_only_moves_the_closing_time_later(poll):
+    earlier = poll.closes_at - timedelta(hours=1)
+    with pytest.raises(ValidationError) as caught:
+        services.poll_extend(poll=poll, closes_at=earlier)
+    assert caught.value.message_dict == {
+        "closes_at": ["To extend a poll, choose a time later than its closing time."]
+    }
+    later = poll.closes_at + timedelta(days=1)
+    services.poll_extend(poll=poll, closes_at=later)
+    assert Poll.objects.get(pk=poll.pk).closes_at == later
+
+
 # --- poll_delete --------------------------------------------------------------------------
 
 
