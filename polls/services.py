@@ -155,7 +155,9 @@ def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
 
     One transaction: re-read the poll and check it is open at this instant, insert the ballot
     (the one-ballot-per-voter constraint settles races between two requests of one voter), then
-    raise the option's counter in the database, so concurrent votes are never lost.
+    raise the option's counter in the database, so concurrent votes are never lost. The option's
+    row is locked from the first read (the poll's is not: votes on other options run side by
+    side), so poll_reword, which locks the options too, never relabels under a vote in flight.
     """
     try:
         option_id = int(option_id)
@@ -166,6 +168,7 @@ def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
             option = (
                 Option.objects.select_related("poll")
                 .only("id", "poll__id", "poll__closes_at", "poll__closed_at")
+                .select_for_update(of=("self",))
                 .filter(pk=option_id, poll_id=poll.pk)
                 .first()
             )
