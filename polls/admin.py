@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from rest_framework.authtoken import admin as authtoken_admin
 
 from . import services
 from .models import AuditEntry, Ballot, Choice, Option, Poll, User
@@ -645,6 +646,10 @@ class GroupAdmin(AuditedAdmin, DjangoGroupAdmin):
         kwargs["form"] = type("GroupForm", (self.form,), {"by": request.user})
         return super().get_form(request, obj, **kwargs)
 
+
+# An API token is a password: DRF's token admin shows every user's key and mints one for anyone,
+# a superuser included. Tokens come only from POST /api/auth/token/ with the user's password.
+admin.site.unregister(authtoken_admin.TokenProxy)
 
 # Deleting an access attempt lifts a login lockout: a change worth a line in the audit log.
 admin.site.unregister(AccessAttempt)

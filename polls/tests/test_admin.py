@@ -855,3 +855,12 @@ def test_staff_with_only_delete_ballot_removes_a_ballot(client, poll):
     assert response.status_code == 302
     assert not Ballot.objects.exists()
     assert AuditEntry.objects.get().action == AuditEntry.Action.REMOVE_BALLOT
+
+
+def test_the_admin_neither_shows_nor_mints_api_tokens(admin_client):
+    """A token is a password: even a superuser cannot read another user's or make one here."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.create(user=UserFactory())
+    assert admin_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert admin_client.get("/admin/authtoken/tokenproxy/add/").status_code == 404
