@@ -15,7 +15,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.forms import AdminPasswordChangeForm
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Prefetch, Subquery
@@ -23,6 +25,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from rest_framework.authtoken import admin as authtoken_admin
 
 from . import services
 from .models import AuditEntry, Ballot, Choice, Option, Poll, User
@@ -139,7 +142,10 @@ class PollAddForm(forms.ModelForm):
 
 class PollChangeForm(forms.ModelForm):
     """The question changes through services.poll_reword (only before the first vote), the
-    closing time through services.poll_reschedule (which reopens a closed poll)."""
+    closing time through services.poll_reschedule (which reopens a closed poll); each decides
+    whether `by` (set per request by PollAdmin.get_form) may, and records the change."""
+
+    by = None
 
     class Meta:
         model = Poll
@@ -155,16 +161,23 @@ class PollChangeForm(forms.ModelForm):
             return cleaned_data
         try:
             if "title" in self.changed_data:
-                services.poll_reword(poll=self.instance, title=cleaned_data["title"])
+                services.poll_reword(poll=self.instance, title=cleaned_data["title"], by=self.by)
             if "closes_at" in self.changed_data:
-                services.poll_reschedule(poll=self.instance, closes_at=cleaned_data["closes_at"])
+                services.poll_reschedule(
+                    poll=self.instance, closes_at=cleaned_data["closes_at"], by=self.by
+                )
         except ValidationError as error:
             add_service_errors(self, error)
+        except services.NotAllowed as refusal:
+            self.add_error(None, refusal.message)
         return cleaned_data
 
 
 class OptionFormSet(forms.BaseInlineFormSet):
-    """New labels go through services.poll_reword, which refuses them once anyone has voted."""
+    """New labels go through services.poll_reword, which refuses them once anyone has voted.
+    `by` is set per request by OptionInline.get_formset."""
+
+    by = None
 
     def clean(self):
         super().clean()
@@ -177,9 +190,11 @@ class OptionFormSet(forms.BaseInlineFormSet):
         }
         if labels:
             try:
-                services.poll_reword(poll=self.instance, labels=labels)
+                services.poll_reword(poll=self.instance, labels=labels, by=self.by)
             except ValidationError as error:
                 raise ValidationError(error.messages) from None
+            except services.NotAllowed as refusal:
+                raise ValidationError(refusal.message) from None
 
 
 class OptionInline(admin.TabularInline):
@@ -199,6 +214,10 @@ class OptionInline(admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"by": request.user})
 
 
 class RescheduleForm(forms.Form):
@@ -245,6 +264,8 @@ class PollAdmin(AuditedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = type("PollAddForm", (self.add_form,), {"author": request.user})
+        else:
+            kwargs["form"] = type("PollChangeForm", (self.form,), {"by": request.user})
         return super().get_form(request, obj, **kwargs)
 
     def get_inlines(self, request, obj):
@@ -264,22 +285,25 @@ class PollAdmin(AuditedAdmin):
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)  # only lists what changed, for the admin's history message
 
-    def delete_object(self, request, obj):
-        services.poll_delete(poll=obj, by=request.user)
+    def log_change(self, request, obj, message):
+        # Every change to a poll goes through a service, which records it: Django's history only.
+        return super(AuditedAdmin, self).log_change(request, obj, message)
+
+    def delete_model(self, request, obj):
+        services.poll_delete(poll=obj, by=request.user)  # which records the deletion
 
     @admin.action(description="Close selected polls now", permissions=["change"])
     def close_now(self, request, queryset):
-        closed = 0
+        closed, refused = 0, 0
         for poll in queryset:
-            with transaction.atomic():
-                if services.poll_close(poll=poll, by=request.user):
-                    services.audit_record(
-                        actor=request.user, action=AuditEntry.Action.CLOSE, obj=poll
-                    )
-                    closed += 1
+            try:
+                closed += services.poll_close(poll=poll, by=request.user)
+            except services.NotAllowed as refusal:
+                refused += 1
+                self.message_user(request, f"“{poll}”: {refusal.message}", messages.ERROR)
         if closed:
             self.message_user(request, f"Closed {plural(closed, 'poll')}.", messages.SUCCESS)
-        if skipped := len(queryset) - closed:
+        if skipped := len(queryset) - closed - refused:
             self.message_user(
                 request, f"{plural(skipped, 'poll')} had already closed.", messages.WARNING
             )
@@ -330,17 +354,12 @@ class PollAdmin(AuditedAdmin):
         reschedule = services.poll_extend if action == "extend" else services.poll_reschedule
         for poll in polls:
             try:
-                with transaction.atomic():
-                    reschedule(poll=poll, closes_at=closes_at)
-                    services.audit_record(
-                        actor=request.user,
-                        action=AuditEntry.Action.RESCHEDULE,
-                        obj=poll,
-                        details=f"{action.capitalize()}ed until {closes_at.isoformat()}.",
-                    )
+                reschedule(poll=poll, closes_at=closes_at, by=request.user)
                 done += 1
             except ValidationError as error:
                 refused.append(f"“{poll}”: {' '.join(error.messages)}")
+            except services.NotAllowed as refusal:
+                refused.append(f"“{poll}”: {refusal.message}")
         if done:
             self.message_user(
                 request, f"{action.capitalize()}ed {plural(done, 'poll')}.", messages.SUCCESS
@@ -472,6 +491,44 @@ class UserAddForm(forms.ModelForm):
         return cleaned_data
 
 
+def refuse_permissions_not_held(form: forms.BaseForm, field: str, permissions) -> None:
+    """A form error on `field` naming each permission `form.by` would grant without holding."""
+    not_held = services.permissions_not_held(by=form.by, permissions=permissions)
+    if not_held:
+        names = "; ".join(str(permission) for permission in not_held)
+        form.add_error(field, f"You cannot grant a permission you do not hold: {names}.")
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    """Nobody gives a user a permission they do not hold themselves, directly or by putting
+    them in a group that carries it. `by` is set per request by UserAdmin.get_form."""
+
+    by = None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "user_permissions" in cleaned_data:
+            held = Permission.objects.filter(user=self.instance)
+            added = cleaned_data["user_permissions"].exclude(pk__in=held)
+            refuse_permissions_not_held(self, "user_permissions", added)
+        if "groups" in cleaned_data:
+            added = cleaned_data["groups"].exclude(user=self.instance)
+            carried = Permission.objects.filter(group__in=added).distinct()
+            refuse_permissions_not_held(self, "groups", carried)
+        return cleaned_data
+
+
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's password form: a new (or no) password revokes the user's API tokens too."""
+
+    def save(self, commit=True):
+        with transaction.atomic():
+            user = super().save(commit=commit)
+            if commit:
+                services.user_password_changed(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = [
@@ -484,7 +541,9 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         "ballot_count",
     ]
     actions = ["deactivate"]
+    form = UserChangeForm
     add_form = UserAddForm
+    change_password_form = AuditedPasswordChangeForm
     add_form_template = None
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]})
@@ -499,11 +558,30 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Deactivating goes through the action (services.user_deactivate and its rules), and only
-        # a superuser hands out staff or superuser status or permissions.
+        # a superuser hands out staff or superuser status; permissions and groups are checked
+        # by UserChangeForm.
         readonly = [*super().get_readonly_fields(request, obj), "is_active"]
         if not request.user.is_superuser:
-            readonly += ["is_staff", "is_superuser", "groups", "user_permissions"]
+            readonly += ["is_staff", "is_superuser"]
         return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:
+            kwargs.setdefault("form", type("UserChangeForm", (self.form,), {"by": request.user}))
+        return super().get_form(request, obj, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards Django's admin password view for this user.
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        return services.user_may_manage(by=request.user, user=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if obj is None or not allowed:
+            return allowed
+        return services.user_may_manage(by=request.user, user=obj)
 
     @admin.display(description="polls", ordering="poll_count")
     def poll_count(self, user):
@@ -540,10 +618,38 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
 admin.site.unregister(Group)
 
 
+class GroupForm(forms.ModelForm):
+    """Nobody adds to a group a permission they do not hold: its members would all get it.
+    `by` is set per request by GroupAdmin.get_form."""
+
+    by = None
+
+    class Meta:
+        model = Group
+        fields = ["name", "permissions"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "permissions" in cleaned_data:
+            added = cleaned_data["permissions"]
+            if self.instance.pk:
+                added = added.exclude(group=self.instance)
+            refuse_permissions_not_held(self, "permissions", added)
+        return cleaned_data
+
+
 @admin.register(Group)
 class GroupAdmin(AuditedAdmin, DjangoGroupAdmin):
-    pass
+    form = GroupForm
 
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = type("GroupForm", (self.form,), {"by": request.user})
+        return super().get_form(request, obj, **kwargs)
+
+
+# An API token is a password: DRF's token admin shows every user's key and mints one for anyone,
+# a superuser included. Tokens come only from POST /api/auth/token/ with the user's password.
+admin.site.unregister(authtoken_admin.TokenProxy)
 
 # Deleting an access attempt lifts a login lockout: a change worth a line in the audit log.
 admin.site.unregister(AccessAttempt)

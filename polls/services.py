@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Least
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from .models import (
     DEFAULT_POLL_DURATION,
@@ -70,8 +72,49 @@ class NotAllowed(Exception):
         self.message = message
 
 
-def _is_author_or_staff(user: User, poll: Poll) -> bool:
-    return user.is_staff or user.pk == poll.author_id
+# --- Who may do what: Django's model permissions, the same in every face ---------------------
+#
+# A poll's author closes, reschedules and (while nobody has voted) deletes it without any
+# permission; doing so to anyone else's poll is a staff power that needs the model permission.
+# A superuser holds every permission; an inactive user holds none.
+
+CHANGE_POLL = "polls.change_poll"
+DELETE_POLL = "polls.delete_poll"
+DELETE_BALLOT = "polls.delete_ballot"
+CHANGE_USER = "polls.change_user"
+
+
+def _may_change_poll(by: User, poll: Poll) -> bool:
+    return by.pk == poll.author_id or by.has_perm(CHANGE_POLL)
+
+
+def user_may_manage(*, by: User, user: User) -> bool:
+    """Whether `by` may change `user`'s account: password, email, username, active/staff/
+    superuser flags, groups, permissions. Everyone may change their own; anyone else's needs
+    polls.change_user, and another member of staff's or a superuser's needs a superuser."""
+    if not by.is_active:
+        return False
+    if by.pk == user.pk:
+        return True
+    if not by.has_perm(CHANGE_USER):
+        return False
+    return by.is_superuser or not (user.is_staff or user.is_superuser)
+
+
+def permissions_not_held(*, by: User, permissions) -> list[Permission]:
+    """Of `permissions` (Permission rows), those `by` does not hold and so may not grant, to a
+    user directly or to a group (whose members all get them). A superuser holds all."""
+    permissions = list(permissions)
+    if by.is_active and by.is_superuser:
+        return []
+    held = by.get_all_permissions() if by.is_active else set()
+    return [
+        permission
+        for permission in Permission.objects.filter(
+            pk__in=[permission.pk for permission in permissions]
+        ).select_related("content_type")
+        if f"{permission.content_type.app_label}.{permission.codename}" not in held
+    ]
 
 
 def _text_errors(value: str, *, what: str, max_length: int) -> list[str]:
@@ -191,67 +234,98 @@ def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
 def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = None) -> bool:
     """Record that `poll` is closed. Idempotent: returns True only for the call that closed it.
 
-    `by` is the person closing it (its author or staff); None means the system, on time.
+    `by` is the person closing it: its author, or anyone holding polls.change_poll; None means
+    the system, on time. A close by a person is recorded in the audit log, in its transaction.
     A poll closed early records the moment it was closed; one past its closing time records the
     closing time, however late the close is recorded.
     """
-    if by is not None and not _is_author_or_staff(by, poll):
+    if by is not None and not _may_change_poll(by, poll):
         raise NotAllowed("Only the poll's author or staff can close it.")
     now = now or timezone.now()
-    closed = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True).update(
-        closed_at=Least(F("closes_at"), now)
-    )
-    if closed:
-        poll.refresh_from_db(fields=["closed_at"])
-        transaction.on_commit(lambda: _notify_closed(poll.pk))
+    with transaction.atomic():
+        closed = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True).update(
+            closed_at=Least(F("closes_at"), now)
+        )
+        if closed:
+            poll.refresh_from_db(fields=["closed_at"])
+            if by is not None:
+                audit_record(actor=by, action=AuditEntry.Action.CLOSE, obj=poll)
+            transaction.on_commit(lambda: _notify_closed(poll.pk))
     return bool(closed)
 
 
-def poll_reschedule(*, poll: Poll, closes_at: datetime, now: datetime | None = None) -> Poll:
+def poll_reschedule(
+    *,
+    poll: Poll,
+    closes_at: datetime,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> Poll:
     """Move the closing time (1 minute to 30 days from now). A closed poll opens again.
-    Raises ValidationError under `closes_at`."""
+    `by` is the person moving it: its author, or anyone holding polls.change_poll (raises
+    NotAllowed for anyone else); the move is then recorded in the audit log. None means the
+    system. Raises ValidationError under `closes_at`."""
+    if by is not None and not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can change its closing time.")
     now = now or timezone.now()
     errors = _closing_time_errors(closes_at, now=now)
     if errors:
         raise ValidationError({"closes_at": errors})
-    Poll.objects.filter(pk=poll.pk).update(closes_at=closes_at, closed_at=None)
-    poll.closes_at, poll.closed_at = closes_at, None
-    transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
+    with transaction.atomic():
+        Poll.objects.filter(pk=poll.pk).update(closes_at=closes_at, closed_at=None)
+        was, poll.closes_at, poll.closed_at = poll.closes_at, closes_at, None
+        if by is not None:
+            audit_record(
+                actor=by,
+                action=AuditEntry.Action.RESCHEDULE,
+                obj=poll,
+                details=f"Closing time {was.isoformat()} → {closes_at.isoformat()}.",
+            )
+        transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
     return poll
 
 
-def poll_extend(*, poll: Poll, closes_at: datetime, now: datetime | None = None) -> Poll:
+def poll_extend(
+    *,
+    poll: Poll,
+    closes_at: datetime,
+    by: User | None = None,
+    now: datetime | None = None,
+) -> Poll:
     """Give an open poll more time: like poll_reschedule, but only to a later closing time.
     Raises ValidationError under `closes_at`."""
     if closes_at <= poll.closes_at:
         raise ValidationError(
             {"closes_at": ["To extend a poll, choose a time later than its closing time."]}
         )
-    return poll_reschedule(poll=poll, closes_at=closes_at, now=now)
+    return poll_reschedule(poll=poll, closes_at=closes_at, by=by, now=now)
 
 
 def poll_delete(*, poll: Poll, by: User) -> None:
-    """Staff may delete any poll; its author only while nobody has voted in it.
+    """Anyone holding polls.delete_poll may delete any poll; its author, without it, only while
+    nobody has voted in it. The deletion is recorded in the audit log, in its transaction.
 
     The poll's row is locked first: a ballot being inserted holds a key-share lock on it, so the
     check waits for a vote in flight to commit, and a vote arriving later waits for the delete
     (then finds the poll gone)."""
-    if not _is_author_or_staff(by, poll):
+    may_delete_any = by.has_perm(DELETE_POLL)
+    if not may_delete_any and by.pk != poll.author_id:
         raise NotAllowed("Only the poll's author or staff can delete it.")
     with transaction.atomic():
         locked = Poll.objects.select_for_update().filter(pk=poll.pk).first()
         if locked is None:
             return
-        if not by.is_staff and locked.ballots.exists():
+        if not may_delete_any and locked.ballots.exists():
             raise NotAllowed("A poll that has votes can only be deleted by staff.")
+        audit_record(actor=by, action=AuditEntry.Action.DELETE, obj=locked)
         locked.delete()
 
 
 def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
     """Remove a ballot (a fraudulent vote) and take its choices off the counters, in one
-    transaction that also records the removal in the audit log. Only staff may remove one
+    transaction that also records the removal in the audit log. It takes polls.delete_ballot
     (`by=None` is the system). Idempotent: returns True only for the call that removed it."""
-    if by is not None and not by.is_staff:
+    if by is not None and not by.has_perm(DELETE_BALLOT):
         raise NotAllowed("Only staff can remove a ballot.")
     with transaction.atomic():
         choices = list(ballot.choices.select_related("option").order_by("rank", "id"))
@@ -366,12 +440,19 @@ def audit_record(
 
 
 def poll_reword(
-    *, poll: Poll, title: str | None = None, labels: dict[int, str] | None = None
+    *,
+    poll: Poll,
+    title: str | None = None,
+    labels: dict[int, str] | None = None,
+    by: User | None = None,
 ) -> Poll:
     """Change the question and/or option labels ({option id: new label}) of a poll nobody has
     voted in yet: a vote is for the words the voter saw. The rules are poll_create's. Locks the
-    poll's options, so a vote committed first is seen and refuses the change. Raises
-    ValidationError under `title` and `options`."""
+    poll's options, so a vote committed first is seen and refuses the change. `by` is its
+    author or anyone holding polls.change_poll (raises NotAllowed for anyone else); the change
+    is then recorded in the audit log. Raises ValidationError under `title` and `options`."""
+    if by is not None and not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can change its wording.")
     labels = labels or {}
     with transaction.atomic():
         options = list(Option.objects.select_for_update().filter(poll_id=poll.pk))
@@ -402,28 +483,45 @@ def poll_reword(
             Option.objects.filter(pk=option.pk).update(label=f"\x1f{option.pk}\x1f")
         for option, label in changed:
             Option.objects.filter(pk=option.pk).update(label=label)
+        reworded = [
+            f'Option {option.position}: "{option.label}" → "{label}".' for option, label in changed
+        ]
         if title is not None and title != poll.title:
+            reworded.insert(0, f'Question: "{poll.title}" → "{title}".')
             Poll.objects.filter(pk=poll.pk).update(title=title)
             poll.title = title
+        if by is not None and reworded:
+            audit_record(
+                actor=by, action=AuditEntry.Action.CHANGE, obj=poll, details=" ".join(reworded)
+            )
     return poll
 
 
 def user_deactivate(*, user: User, by: User) -> bool:
-    """Stop `user` from logging in (their polls and ballots stay). Staff only; nobody can
-    deactivate themselves, and only a superuser can deactivate a superuser. Idempotent:
-    returns True only for the call that deactivated them. Records it in the audit log."""
-    if not by.is_staff:
+    """Stop `user` from logging in (their polls and ballots stay). It takes polls.change_user;
+    nobody can deactivate themselves, and only a superuser can deactivate a member of staff or
+    a superuser (user_may_manage). Idempotent: returns True only for the call that deactivated
+    them. Records it in the audit log."""
+    if not by.has_perm(CHANGE_USER):
         raise NotAllowed("Only staff can deactivate a user.")
     if user.pk == by.pk:
         raise NotAllowed("You cannot deactivate your own account.")
-    if user.is_superuser and not by.is_superuser:
-        raise NotAllowed("Only a superuser can deactivate a superuser.")
+    if not user_may_manage(by=by, user=user):
+        raise NotAllowed("Only a superuser can deactivate a member of staff or a superuser.")
     with transaction.atomic():
         if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
             return False
         user.is_active = False
         audit_record(actor=by, action=AuditEntry.Action.DEACTIVATE, obj=user)
     return True
+
+
+def user_password_changed(*, user: User) -> int:
+    """Call after `user`'s password changed or was reset, from any face (the password pages,
+    the admin): revokes their API tokens, as Django's session hash ends their other sessions.
+    Returns how many tokens were revoked."""
+    revoked, _ = Token.objects.filter(user_id=user.pk).delete()
+    return revoked
 
 
 # --- Closing in the background (polls/tasks.py runs these in the Celery worker) ---------------
@@ -535,13 +633,3 @@ def polls_close_due(
             send_outcome_emails(polls)
             Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(closed_at=F("closes_at"))
     return [poll.pk for poll in polls]
-
-
-def poll_reschedule_by(
-    *, poll: Poll, by: User, closes_at: datetime, now: datetime | None = None
-) -> Poll:
-    """poll_reschedule on behalf of a person: only the poll's author or staff may move its
-    closing time (raises NotAllowed for anyone else); then poll_reschedule's rules apply."""
-    if not _is_author_or_staff(by, poll):
-        raise NotAllowed("Only the poll's author or staff can change its closing time.")
-    return poll_reschedule(poll=poll, closes_at=closes_at, now=now)

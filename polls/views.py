@@ -3,6 +3,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -177,7 +178,8 @@ class MyPollsView(LoginRequiredMixin, generic.ListView):
 
 
 class PollCloseView(LoginRequiredMixin, generic.View):
-    """POST only: the author (or staff) closes their poll now."""
+    """POST only: the author closes their poll now (or anyone holding polls.change_poll, which
+    services.poll_close decides)."""
 
     http_method_names = ["post"]
 
@@ -249,7 +251,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return reverse("polls:index")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.user_password_changed(user=form.user)
         messages.success(self.request, "Your password is changed.")
         return response
 
@@ -267,6 +271,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         return reverse("login")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.user_password_changed(user=form.user)
         messages.success(self.request, "Your password is set. Log in with it now.")
         return response

@@ -100,7 +100,7 @@ class PollViewSet(
     def partial_update(self, request, public_id):
         data = self._input(PollRescheduleInput)
         poll = self._target()
-        services.poll_reschedule_by(poll=poll, by=request.user, closes_at=data["closes_at"])
+        services.poll_reschedule(poll=poll, closes_at=data["closes_at"], by=request.user)
         return self._answer(poll)
 
     @extend_schema(

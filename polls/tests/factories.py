@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import factory
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from polls.models import Option, Poll, User
@@ -16,6 +17,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"voter{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     password = factory.django.Password(PASSWORD)
+
+
+def staff_with(*permissions: str, **fields) -> User:
+    """A member of staff holding exactly `permissions` ("polls.change_poll", …), no group."""
+    user = UserFactory(is_staff=True, **fields)
+    for permission in permissions:
+        app_label, codename = permission.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
 
 
 class PollFactory(factory.django.DjangoModelFactory):

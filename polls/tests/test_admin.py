@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.auth.models import Group, Permission
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +16,7 @@ from django.utils import timezone
 from polls import services
 from polls.models import AuditEntry, Ballot, Choice, Option, Poll, User
 
-from .factories import PASSWORD, PollFactory, UserFactory
+from .factories import PASSWORD, PollFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -167,7 +168,7 @@ def test_changing_the_closing_time_reschedules_and_reopens_a_closed_poll(admin_c
     assert response.status_code == 302
     poll.refresh_from_db()
     assert (poll.closes_at, poll.closed_at) == (closes_at, None)
-    assert AuditEntry.objects.get().action == AuditEntry.Action.CHANGE
+    assert AuditEntry.objects.get().action == AuditEntry.Action.RESCHEDULE
 
 
 def test_question_and_labels_can_change_before_anyone_votes(admin_client, poll):
@@ -403,10 +404,11 @@ def test_removing_ballots_in_bulk_keeps_counters_equal_to_ballots(admin_client, 
     assert AuditEntry.objects.filter(action=AuditEntry.Action.REMOVE_BALLOT).count() == 3
 
 
-def test_only_staff_may_remove_a_ballot(poll, user):
+def test_only_holders_of_delete_ballot_may_remove_a_ballot(poll, user):
     ballot = vote(poll)
-    with pytest.raises(services.NotAllowed):
-        services.ballot_remove(ballot=ballot, by=user)
+    for refused in (user, UserFactory(is_staff=True), staff_with("polls.change_poll")):
+        with pytest.raises(services.NotAllowed):
+            services.ballot_remove(ballot=ballot, by=refused)
     assert Ballot.objects.filter(pk=ballot.pk).exists()
     assert counters_match_ballots()
 
@@ -606,7 +608,7 @@ def test_poll_reword_refuses_options_of_another_poll_and_blank_titles(poll):
 
 
 def test_user_deactivate_lets_only_a_superuser_deactivate_a_superuser(admin_user):
-    staff = UserFactory(is_staff=True)
+    staff = staff_with("polls.change_user")
     with pytest.raises(services.NotAllowed, match="Only a superuser"):
         services.user_deactivate(user=admin_user, by=staff)
     with pytest.raises(services.NotAllowed, match="Only staff"):
@@ -617,8 +619,6 @@ def test_user_deactivate_lets_only_a_superuser_deactivate_a_superuser(admin_user
 
 
 def test_staff_cannot_grant_themselves_superuser_or_deactivate_anyone_from_the_user_form(client):
-    from django.contrib.auth.models import Permission
-
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(
         *Permission.objects.filter(codename__in=["change_user", "view_user"])
@@ -643,3 +643,224 @@ def test_staff_cannot_grant_themselves_superuser_or_deactivate_anyone_from_the_u
     boss.refresh_from_db()
     assert (staff.is_superuser, staff.is_active) == (False, True)
     assert boss.is_active is True
+
+
+# --- Least privilege: staff with exactly one permission ---------------------------------------
+
+
+def password_form(password=PASSWORD + "-new"):
+    return {"password1": password, "password2": password, "usable_password": "true"}
+
+
+@pytest.fixture
+def user_manager(client):
+    """A client logged in as a member of staff whose only permission is "change user"."""
+    manager = staff_with("polls.change_user")
+    client.force_login(manager)
+    client.manager = manager
+    return client
+
+
+@pytest.mark.parametrize(
+    "target", ["superuser", "staff"], ids=["a superuser", "another member of staff"]
+)
+def test_staff_with_change_user_cannot_set_the_password_of(user_manager, target):
+    victim = UserFactory(is_staff=True, is_superuser=target == "superuser")
+    url = reverse("admin:auth_user_password_change", args=[victim.pk])
+    assert user_manager.get(url).status_code == 403
+    assert user_manager.post(url, password_form()).status_code == 403
+    victim.refresh_from_db()
+    assert victim.check_password(PASSWORD)
+
+
+def test_staff_with_change_user_cannot_change_a_superusers_email_or_username(user_manager):
+    boss = UserFactory(is_staff=True, is_superuser=True)
+    response = user_manager.post(
+        reverse("admin:polls_user_change", args=[boss.pk]),
+        {"username": "pwned", "email": "attacker@example.com", "date_joined_0": "2020-01-01"},
+    )
+    assert response.status_code == 403
+    boss.refresh_from_db()
+    assert (boss.username, boss.email) != ("pwned", "attacker@example.com")
+    # Looking stays possible: the form is read-only, without a link to the password form.
+    page = user_manager.get(reverse("admin:polls_user_change", args=[boss.pk]))
+    assert page.status_code == 200
+    assert not page.context["has_change_permission"]
+
+
+def test_staff_with_change_user_sets_a_voters_password_which_revokes_their_tokens(user_manager):
+    from rest_framework.authtoken.models import Token
+
+    voter = UserFactory()
+    Token.objects.create(user=voter)
+    url = reverse("admin:auth_user_password_change", args=[voter.pk])
+    response = user_manager.post(url, password_form("a-Fresh-password-31"))
+    assert response.status_code == 302
+    voter.refresh_from_db()
+    assert voter.check_password("a-Fresh-password-31")
+    assert not Token.objects.filter(user=voter).exists()
+    assert AuditEntry.objects.get().action == AuditEntry.Action.CHANGE
+
+
+def test_a_superuser_sets_a_staff_members_password(admin_client):
+    staff = UserFactory(is_staff=True)
+    url = reverse("admin:auth_user_password_change", args=[staff.pk])
+    assert admin_client.post(url, password_form("a-Fresh-password-31")).status_code == 302
+    staff.refresh_from_db()
+    assert staff.check_password("a-Fresh-password-31")
+
+
+def test_staff_with_change_user_still_changes_their_own_account(user_manager):
+    me = user_manager.manager
+    response = user_manager.post(
+        reverse("admin:auth_user_password_change", args=[me.pk]), password_form()
+    )
+    assert response.status_code == 302
+    me.refresh_from_db()
+    assert me.check_password(PASSWORD + "-new")
+
+
+def test_staff_with_change_user_cannot_deactivate_another_member_of_staff(user_manager):
+    colleague, voter = UserFactory(is_staff=True), UserFactory()
+    response = user_manager.post(
+        reverse("admin:polls_user_changelist"),
+        {"action": "deactivate", ACTION_CHECKBOX_NAME: [colleague.pk, voter.pk]},
+        follow=True,
+    )
+    assert page_messages(response) == [
+        f"{colleague}: Only a superuser can deactivate a member of staff or a superuser.",
+        "Deactivated 1 user.",
+    ]
+    colleague.refresh_from_db()
+    voter.refresh_from_db()
+    assert (colleague.is_active, voter.is_active) == (True, False)
+
+
+def user_change_data(user, **changes):
+    return {
+        "username": user.username,
+        "email": user.email,
+        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
+        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
+        **changes,
+    }
+
+
+def permission(name):
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+def test_staff_cannot_grant_a_user_a_permission_they_do_not_hold(user_manager):
+    voter = UserFactory()
+    url = reverse("admin:polls_user_change", args=[voter.pk])
+    response = user_manager.post(
+        url, user_change_data(voter, user_permissions=[permission("polls.delete_poll").pk])
+    )
+    assert response.status_code == 200
+    assert "You cannot grant a permission you do not hold" in str(
+        response.context["adminform"].form.errors["user_permissions"]
+    )
+    assert not voter.user_permissions.exists()
+
+    held = permission("polls.change_user")
+    response = user_manager.post(url, user_change_data(voter, user_permissions=[held.pk]))
+    assert response.status_code == 302
+    assert list(voter.user_permissions.all()) == [held]
+
+
+def test_staff_cannot_put_a_user_in_a_group_carrying_a_permission_they_do_not_hold(
+    user_manager,
+):
+    moderators = Group.objects.create(name="moderators")
+    moderators.permissions.add(permission("polls.delete_poll"))
+    voter = UserFactory()
+    response = user_manager.post(
+        reverse("admin:polls_user_change", args=[voter.pk]),
+        user_change_data(voter, groups=[moderators.pk]),
+    )
+    assert response.status_code == 200
+    assert "Polls | poll | Can delete poll" in str(
+        response.context["adminform"].form.errors["groups"]
+    )
+    assert not voter.groups.exists()
+
+
+def test_staff_with_change_group_cannot_add_a_permission_they_do_not_hold_to_their_group(client):
+    staff = staff_with()
+    own_group = Group.objects.create(name="group admins")
+    own_group.permissions.add(permission("auth.change_group"))
+    staff.groups.add(own_group)
+    client.force_login(staff)
+    url = reverse("admin:auth_group_change", args=[own_group.pk])
+    everything = list(Permission.objects.values_list("pk", flat=True))
+
+    response = client.post(url, {"name": own_group.name, "permissions": everything})
+
+    assert response.status_code == 200
+    assert "You cannot grant a permission you do not hold" in str(
+        response.context["adminform"].form.errors["permissions"]
+    )
+    assert list(own_group.permissions.all()) == [permission("auth.change_group")]
+    assert not staff.is_superuser
+    # What they hold themselves they may give: here, "view group".
+    staff.user_permissions.add(permission("auth.view_group"))
+    wanted = [permission("auth.change_group").pk, permission("auth.view_group").pk]
+    assert client.post(url, {"name": own_group.name, "permissions": wanted}).status_code == 302
+    assert own_group.permissions.count() == 2
+
+
+def test_staff_without_permissions_cannot_open_or_act_on_polls(client, poll):
+    client.force_login(staff_with())
+    assert client.get(reverse("admin:polls_poll_change", args=[poll.pk])).status_code == 403
+    assert run_action(client, "close_now", [poll]).status_code == 403
+    poll.refresh_from_db()
+    assert poll.closed_at is None
+
+
+def test_staff_with_change_poll_closes_any_poll_audited_once(client, poll):
+    staff = staff_with("polls.change_poll")
+    client.force_login(staff)
+    response = run_action(client, "close_now", [poll])
+    assert page_messages(response) == ["Closed 1 poll."]
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action) == (staff, AuditEntry.Action.CLOSE)
+
+
+def test_staff_with_change_poll_cannot_delete_a_poll(client, poll):
+    client.force_login(staff_with("polls.change_poll"))
+    response = client.post(reverse("admin:polls_poll_delete", args=[poll.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert Poll.objects.filter(pk=poll.pk).exists()
+
+
+def test_rewording_in_the_admin_is_audited_once_by_the_service(admin_client, admin_user):
+    poll = PollFactory(closes_at=(timezone.now() + timedelta(days=1)).replace(microsecond=0))
+    # As a browser does: the form shows the closing time's initial value in hidden fields.
+    unchanged = {f"initial-{name}": value for name, value in form_time(poll.closes_at).items()}
+    response = admin_client.post(
+        reverse("admin:polls_poll_change", args=[poll.pk]),
+        {**poll_change_data(poll, title="Better question?"), **unchanged},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action) == (admin_user, AuditEntry.Action.CHANGE)
+    assert entry.details == f'Question: "{poll.title}" → "Better question?".'
+
+
+def test_staff_with_only_delete_ballot_removes_a_ballot(client, poll):
+    client.force_login(staff_with("polls.delete_ballot"))
+    ballot = vote(poll)
+    response = client.post(reverse("admin:polls_ballot_delete", args=[ballot.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Ballot.objects.exists()
+    assert AuditEntry.objects.get().action == AuditEntry.Action.REMOVE_BALLOT
+
+
+def test_the_admin_neither_shows_nor_mints_api_tokens(admin_client):
+    """A token is a password: even a superuser cannot read another user's or make one here."""
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.create(user=UserFactory())
+    assert admin_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert admin_client.get("/admin/authtoken/tokenproxy/add/").status_code == 404

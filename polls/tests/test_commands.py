@@ -1,11 +1,13 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.test import override_settings
 
 from polls.models import Poll, User
 
 pytestmark = pytest.mark.django_db
 
 
+@override_settings(DEBUG=True)
 def test_load_demo_creates_a_staff_user_and_open_polls_once():
     call_command("load_demo", "--username", "demo", "--password", "demo-password-123")
     call_command("load_demo", "--username", "demo", "--password", "demo-password-123")
@@ -18,6 +20,16 @@ def test_load_demo_creates_a_staff_user_and_open_polls_once():
     assert all(poll.options.count() >= 2 for poll in Poll.objects.all())
 
 
+@override_settings(DEBUG=True)
 def test_load_demo_leaves_a_database_with_polls_alone(poll):
     call_command("load_demo")
     assert list(Poll.objects.all()) == [poll]
+
+
+@override_settings(DEBUG=False)
+def test_load_demo_refuses_to_run_with_debug_off():
+    """Its superuser's password is published: never create it on a real site."""
+    with pytest.raises(CommandError, match="DJANGO_DEBUG"):
+        call_command("load_demo", "--username", "demo", "--password", "demo-password-123")
+    assert not User.objects.exists()
+    assert not Poll.objects.exists()

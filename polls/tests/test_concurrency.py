@@ -92,18 +92,20 @@ def test_several_processes_write_to_the_default_sqlite_file_without_locking_erro
         "DJANGO_SETTINGS_MODULE": "votr_project.settings",
     }
 
-    def manage(*args):
+    def manage(*args, **variables):
         subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=settings.BASE_DIR,
-            env=environment,
+            env={**environment, **variables},
             check=True,
             capture_output=True,
             timeout=120,
         )
 
     manage("migrate", "--no-input")
-    manage("load_demo", "--username", "author", "--password", "irrelevant-password")
+    manage(
+        "load_demo", "--username", "author", "--password", "irrelevant-password", DJANGO_DEBUG="1"
+    )
     writers = [
         subprocess.Popen(
             [sys.executable, "-c", SQLITE_WRITER, str(first), "25"],

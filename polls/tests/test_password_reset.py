@@ -1,8 +1,12 @@
 import re
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from rest_framework.authtoken.models import Token
 
 from .factories import UserFactory
 
@@ -73,3 +77,22 @@ def test_a_weak_new_password_is_refused_next_to_its_field(client):
     assert b"This password is too short" in response.content
     user.refresh_from_db()
     assert not user.check_password("123")
+
+
+def test_resetting_the_password_revokes_the_users_api_tokens(client):
+    user = UserFactory()
+    Token.objects.create(user=user)
+    link = reverse(
+        "password_reset_confirm",
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
+    )
+    set_page = client.get(link, follow=True).redirect_chain[-1][0]
+
+    client.post(set_page, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert not Token.objects.filter(user=user).exists()

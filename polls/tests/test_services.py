@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from polls import services
-from polls.models import Ballot, Choice, Option, Poll, User
+from polls.models import AuditEntry, Ballot, Choice, Option, Poll, User
 
-from .factories import PASSWORD, PollFactory, UserFactory
+from .factories import PASSWORD, PollFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -224,12 +224,14 @@ def test_poll_closed_late_records_its_closing_time():
     assert poll.closed_at == closes_at
 
 
-def test_only_the_author_or_staff_may_close_a_poll(poll, other_user):
+def test_only_the_author_or_a_holder_of_change_poll_may_close_a_poll(poll, other_user):
     with pytest.raises(services.NotAllowed):
         services.poll_close(poll=poll, by=other_user)
+    with pytest.raises(services.NotAllowed):
+        services.poll_close(poll=poll, by=UserFactory(is_staff=True))
     assert services.poll_close(poll=poll, by=poll.author) is True
     other_poll = PollFactory()
-    assert services.poll_close(poll=other_poll, by=UserFactory(is_staff=True)) is True
+    assert services.poll_close(poll=other_poll, by=staff_with("polls.change_poll")) is True
 
 
 def test_poll_reschedule_moves_the_closing_time_and_reopens(poll):
@@ -271,11 +273,13 @@ def test_author_may_delete_a_poll_without_votes(poll):
     assert not Poll.objects.exists()
 
 
-def test_author_may_not_delete_a_poll_with_votes_but_staff_may(poll, user):
+def test_author_may_not_delete_a_poll_with_votes_but_a_holder_of_delete_poll_may(poll, user):
     services.vote_cast(poll=poll, voter=user, option_id=poll.options.first().pk)
     with pytest.raises(services.NotAllowed):
         services.poll_delete(poll=poll, by=poll.author)
-    services.poll_delete(poll=poll, by=UserFactory(is_staff=True))
+    with pytest.raises(services.NotAllowed):
+        services.poll_delete(poll=poll, by=staff_with("polls.change_poll"))
+    services.poll_delete(poll=poll, by=staff_with("polls.delete_poll"))
     assert not Poll.objects.exists()
 
 
@@ -371,3 +375,106 @@ def test_user_create_refuses_a_bad_email_and_a_bad_username():
     with pytest.raises(ValidationError) as caught:
         services.user_create(username="no spaces!", email="not-an-email", password=PASSWORD)
     assert set(caught.value.message_dict) == {"username", "email"}
+
+
+# --- Who may do what: permissions, decided here for every face ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("by", "target", "allowed"),
+    [
+        ("voter", "voter", False),
+        ("staff without permissions", "voter", False),
+        ("staff with change_user", "voter", True),
+        ("staff with change_user", "staff", False),
+        ("staff with change_user", "superuser", False),
+        ("superuser", "staff", True),
+        ("superuser", "superuser", True),
+    ],
+)
+def test_user_may_manage_only_those_below_unless_a_superuser(by, target, allowed):
+    people = {
+        "voter": lambda: UserFactory(),
+        "staff without permissions": lambda: staff_with(),
+        "staff with change_user": lambda: staff_with("polls.change_user"),
+        "staff": lambda: UserFactory(is_staff=True),
+        "superuser": lambda: UserFactory(is_staff=True, is_superuser=True),
+    }
+    assert services.user_may_manage(by=people[by](), user=people[target]()) is allowed
+
+
+@pytest.mark.parametrize("who", ["voter", "staff", "superuser"])
+def test_everyone_may_manage_their_own_account_but_not_once_inactive(who):
+    me = UserFactory(is_staff=who != "voter", is_superuser=who == "superuser")
+    assert services.user_may_manage(by=me, user=me) is True
+    me.is_active = False
+    assert services.user_may_manage(by=me, user=me) is False
+
+
+def test_permissions_not_held_names_what_the_granter_lacks():
+    from django.contrib.auth.models import Group, Permission
+
+    wanted = Permission.objects.filter(
+        content_type__app_label="polls", codename__in=["change_poll", "delete_poll"]
+    )
+    staff = staff_with("polls.change_poll")
+    assert [p.codename for p in services.permissions_not_held(by=staff, permissions=wanted)] == [
+        "delete_poll"
+    ]
+    through_a_group = Group.objects.create(name="deleters")
+    through_a_group.permissions.add(wanted.get(codename="delete_poll"))
+    staff.groups.add(through_a_group)
+    staff = User.objects.get(pk=staff.pk)  # a fresh permission cache
+    assert services.permissions_not_held(by=staff, permissions=wanted) == []
+    superuser = UserFactory(is_superuser=True)
+    assert services.permissions_not_held(by=superuser, permissions=Permission.objects.all()) == []
+
+
+def test_staff_without_change_poll_may_not_reschedule_or_reword_anyones_poll(poll):
+    for refused in (UserFactory(), UserFactory(is_staff=True), staff_with("polls.delete_poll")):
+        with pytest.raises(services.NotAllowed):
+            services.poll_reschedule(
+                poll=poll, closes_at=timezone.now() + timedelta(days=2), by=refused
+            )
+        with pytest.raises(services.NotAllowed):
+            services.poll_reword(poll=poll, title="Hijacked?", by=refused)
+    poll.refresh_from_db()
+    assert not poll.title.startswith("Hijacked")
+    assert not AuditEntry.objects.exists()
+
+
+def test_staff_powers_are_audited_in_the_service_once_each(poll, user):
+    staff = staff_with("polls.change_poll", "polls.delete_poll", "polls.delete_ballot")
+    later = poll.closes_at + timedelta(days=1)
+    services.poll_reword(poll=poll, title="Clearer?", by=staff)
+    services.poll_close(poll=poll, by=staff)
+    services.poll_close(poll=poll, by=staff)  # already closed: nothing to record
+    services.poll_reschedule(poll=poll, closes_at=later, by=staff)
+    ballot = services.vote_cast(poll=poll, voter=user, option_id=poll.options.first().pk)
+    services.ballot_remove(ballot=ballot, by=staff)
+    services.poll_delete(poll=poll, by=staff)
+
+    entries = AuditEntry.objects.order_by("id")
+    assert [(e.actor, e.action) for e in entries] == [
+        (staff, AuditEntry.Action.CHANGE),
+        (staff, AuditEntry.Action.CLOSE),
+        (staff, AuditEntry.Action.RESCHEDULE),
+        (staff, AuditEntry.Action.REMOVE_BALLOT),
+        (staff, AuditEntry.Action.DELETE),
+    ]
+    assert all(entry.object_id in (str(poll.pk), str(ballot.pk)) for entry in entries)
+
+
+def test_the_system_closing_or_rescheduling_writes_no_audit_entry(poll):
+    services.poll_close(poll=poll)
+    services.poll_reschedule(poll=poll, closes_at=timezone.now() + timedelta(days=1))
+    assert not AuditEntry.objects.exists()
+
+
+def test_user_password_changed_revokes_only_that_users_tokens(user, other_user):
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.create(user=user)
+    kept = Token.objects.create(user=other_user)
+    assert services.user_password_changed(user=user) == 1
+    assert list(Token.objects.all()) == [kept]

@@ -8,12 +8,13 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
+from rest_framework.authtoken.models import Token
 
 from polls import services
-from polls.models import Ballot, Option, Poll, User
+from polls.models import AuditEntry, Ballot, Option, Poll, User
 from polls.templatetags.votr import relative_text
 
-from .factories import PASSWORD, PollFactory, UserFactory
+from .factories import PASSWORD, PollFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
@@ -499,6 +500,29 @@ def test_close_someone_elses_poll_is_refused(signed_in, poll):
     assert flashes(response) == ["Only the poll's author or staff can close it."]
 
 
+def test_staff_without_change_poll_cannot_close_someone_elses_poll(client, poll):
+    client.force_login(UserFactory(is_staff=True))
+    response = client.post(reverse("polls:close", args=[poll.public_id]))
+    poll.refresh_from_db()
+    assert poll.closed_at is None
+    assert flashes(response) == ["Only the poll's author or staff can close it."]
+    assert not AuditEntry.objects.exists()
+
+
+def test_staff_with_change_poll_closes_someone_elses_poll_and_it_is_audited(client, poll):
+    staff = staff_with("polls.change_poll")
+    client.force_login(staff)
+    client.post(reverse("polls:close", args=[poll.public_id]))
+    poll.refresh_from_db()
+    assert poll.closed_at is not None
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.object_id) == (
+        staff,
+        AuditEntry.Action.CLOSE,
+        str(poll.pk),
+    )
+
+
 def test_close_by_a_visitor_goes_to_login_then_back_to_the_poll(client, poll):
     response = client.post(reverse("polls:close", args=[poll.public_id]))
     assert response.url == f"{reverse('login')}?next={poll.get_absolute_url()}"
@@ -593,6 +617,19 @@ def test_change_password(signed_in, user):
     assert flashes(response) == ["Your password is changed."]
     user.refresh_from_db()
     assert user.check_password("another-Strong-pass-77")
+
+
+def test_changing_the_password_revokes_the_users_api_tokens(signed_in, user):
+    Token.objects.create(user=user)
+    signed_in.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another-Strong-pass-77",
+            "new_password2": "another-Strong-pass-77",
+        },
+    )
+    assert not Token.objects.filter(user=user).exists()
 
 
 def test_change_password_with_wrong_old_password_shows_the_error(signed_in):

@@ -1,7 +1,8 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,7 +18,10 @@ DEMO_POLLS = [
 
 
 class Command(BaseCommand):
-    help = "Create a demo staff user and a few polls, if the database has no polls yet."
+    help = (
+        "Create a demo superuser and a few polls, if the database has no polls yet. "
+        "Development only: runs with DJANGO_DEBUG=1."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
@@ -25,6 +29,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username, password, **options):
+        # The demo superuser's password is published (README, dev.py): never on a real site.
+        if not settings.DEBUG:
+            raise CommandError(
+                "load_demo creates a superuser with a published password, so it only runs in "
+                "development: set DJANGO_DEBUG=1."
+            )
         User = get_user_model()
         user = User.objects.filter(username__iexact=username).first()
         if user is None:

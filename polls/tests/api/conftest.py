@@ -33,9 +33,14 @@ def authed(user):
 
 @pytest.fixture
 def staff_client(db):
-    from polls.tests.factories import UserFactory
+    """staff_client("polls.change_poll"): a client sending the token of a member of staff who
+    holds exactly those permissions."""
+    from polls.tests.factories import staff_with
 
-    staff = UserFactory(is_staff=True)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
-    return client
+    def client_for(*permissions: str) -> APIClient:
+        staff = staff_with(*permissions)
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=staff).key}")
+        return client
+
+    return client_for

@@ -1,11 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from polls import services
-from polls.models import Poll
-from polls.tests.factories import PollFactory, UserFactory
+from polls.models import AuditEntry, Poll
+from polls.tests.factories import PASSWORD, PollFactory, UserFactory
 
 LIST = "/api/polls/"
 
@@ -352,8 +353,8 @@ def test_rescheduling_a_closed_poll_opens_it_again(authed, user):
     assert response.json()["closed_at"] is None
 
 
-def test_staff_reschedules_anyones_poll(staff_client, poll):
-    response = staff_client.patch(
+def test_staff_with_change_poll_reschedules_anyones_poll(staff_client, poll):
+    response = staff_client("polls.change_poll").patch(
         detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=1))}, format="json"
     )
 
@@ -409,8 +410,49 @@ def test_author_closes_their_poll_and_closing_again_is_harmless(authed, user):
     assert first.json()["closed_at"] == again.json()["closed_at"] is not None
 
 
-def test_staff_closes_anyones_poll(staff_client, poll):
-    assert staff_client.post(f"{detail(poll)}close/").json()["is_open"] is False
+def test_staff_with_change_poll_closes_anyones_poll(staff_client, poll):
+    assert (
+        staff_client("polls.change_poll").post(f"{detail(poll)}close/").json()["is_open"] is False
+    )
+
+
+def test_staff_without_change_poll_cannot_close_or_reschedule_anyones_poll(staff_client, poll):
+    client = staff_client("polls.delete_poll")
+
+    closing = client.post(f"{detail(poll)}close/")
+    moving = client.patch(
+        detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=2))}, format="json"
+    )
+
+    assert closing.status_code == moving.status_code == 403
+    poll.refresh_from_db()
+    assert poll.is_open()
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_close_and_a_reschedule_through_the_api_are_audited(staff_client, poll):
+    client = staff_client("polls.change_poll")
+
+    client.post(f"{detail(poll)}close/")
+    client.patch(
+        detail(poll), {"closes_at": iso(timezone.now() + timedelta(days=2))}, format="json"
+    )
+
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
+        AuditEntry.Action.CLOSE,
+        AuditEntry.Action.RESCHEDULE,
+    ]
+
+
+def test_changing_the_password_revokes_the_api_token(authed, user, client):
+    client.force_login(user)
+    new = "another-Strong-pass-77"
+    client.post(
+        reverse("password_change"),
+        {"old_password": PASSWORD, "new_password1": new, "new_password2": new},
+    )
+
+    assert authed.get("/api/polls/").status_code == 401
 
 
 def test_nobody_else_closes_a_poll(authed, poll):
@@ -457,11 +499,31 @@ def test_author_cannot_delete_a_poll_with_votes(authed, user, other_user):
     assert Poll.objects.filter(pk=poll.pk).exists()
 
 
-def test_staff_deletes_a_poll_with_votes(staff_client, poll, other_user):
+def test_staff_with_delete_poll_deletes_a_poll_with_votes(staff_client, poll, other_user):
     services.vote_cast(poll=poll, voter=other_user, option_id=poll.options.first().pk)
 
-    assert staff_client.delete(detail(poll)).status_code == 204
+    assert staff_client("polls.delete_poll").delete(detail(poll)).status_code == 204
     assert not Poll.objects.filter(pk=poll.pk).exists()
+
+
+def test_staff_without_delete_poll_cannot_delete_a_poll_with_votes(staff_client, poll, other_user):
+    services.vote_cast(poll=poll, voter=other_user, option_id=poll.options.first().pk)
+
+    for client in (staff_client(), staff_client("polls.change_poll")):
+        response = client.delete(detail(poll))
+        assert response.status_code == 403
+        assert response.json()["code"] == "not_allowed"
+    assert Poll.objects.filter(pk=poll.pk).exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_deletion_through_the_api_is_audited(staff_client, poll):
+    staff = staff_client("polls.delete_poll")
+
+    staff.delete(detail(poll))
+
+    entry = AuditEntry.objects.get()
+    assert (entry.action, entry.object_id) == (AuditEntry.Action.DELETE, str(poll.pk))
 
 
 def test_nobody_else_deletes_a_poll(authed, poll):
