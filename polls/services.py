@@ -373,7 +373,9 @@ def user_signup(*, username: str, email: str, password: str) -> None:
     (usernames are public), a taken address never is."""
     normalized = User.objects.normalize_email(email.strip() if isinstance(email, str) else "")
     existing = User.objects.filter(email__iexact=normalized).first() if normalized else None
-    pending = existing if existing is not None and existing.activation_pending else None
+    # Never an active account, even one staff switched on without clearing the flag.
+    waiting = existing is not None and existing.activation_pending and not existing.is_active
+    pending = existing if waiting else None
     pending_pk = pending.pk if pending else None
     username, email, errors = _account_errors(
         username=username, email=email, password=password, other_than=pending_pk
@@ -403,7 +405,7 @@ def user_signup(*, username: str, email: str, password: str) -> None:
                 user = pending
                 user.username = username
                 user.set_password(password)
-                User.objects.filter(pk=user.pk, activation_pending=True).update(
+                User.objects.filter(pk=user.pk, activation_pending=True, is_active=False).update(
                     username=user.username, password=user.password
                 )
     except IntegrityError:
@@ -427,7 +429,7 @@ def user_activate(*, uidb64: str, token: str) -> User | None:
     from .tokens import activation_token_generator, user_from_uidb64
 
     user = user_from_uidb64(uidb64)
-    if user is None or not user.activation_pending:
+    if user is None or not user.activation_pending or user.is_active:
         return None
     if not activation_token_generator.check_token(user, token):
         return None
@@ -462,7 +464,7 @@ def user_send_activation(*, user_id: int) -> bool:
     from .notifications import send_account_email
     from .tokens import activation_link
 
-    user = _account_to_mail(user_id, activation_pending=True)
+    user = _account_to_mail(user_id, activation_pending=True, is_active=False)
     if user is None:
         return False
     return send_account_email(
@@ -478,8 +480,8 @@ def user_send_signup_notice(*, user_id: int) -> bool:
     A deleted account, or one still waiting for activation, is left alone. True if sent."""
     from .notifications import send_account_email
 
-    user = _account_to_mail(user_id, activation_pending=False)
-    if user is None:
+    user = _account_to_mail(user_id)
+    if user is None or (user.activation_pending and not user.is_active):
         return False
     return send_account_email(
         user=user,

@@ -289,3 +289,19 @@ def test_an_account_not_yet_activated_gets_no_api_token():
 
     assert not_active.status_code == wrong.status_code == 400
     assert not_active.json() == wrong.json()
+
+
+def test_an_active_account_still_flagged_as_waiting_is_never_taken_over(client, account_emails):
+    """Staff may switch an account on in the admin without clearing the flag: signing up with
+    its address must neither change its details nor send an activation link."""
+    user = UserFactory(username="ada", email="ada@example.com", activation_pending=True)
+
+    sign_up(client, account_emails, "mallory", "ada@example.com", NEW_PASSWORD)
+
+    assert account_emails.queued == [("send_signup_notice_task", [user.pk])]
+    user.refresh_from_db()
+    assert user.username == "ada"
+    assert user.check_password(PASSWORD)
+    assert account_emails.deliver() == [True]
+    assert mail.outbox[0].subject.startswith("Someone tried to sign up")
+    assert tasks.send_activation_email_task(user.pk) is False
