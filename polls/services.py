@@ -31,6 +31,12 @@ from .models import (
     Option,
     Poll,
 )
+from .tokens import (
+    activation_link,
+    activation_token_generator,
+    password_reset_context,
+    user_from_uidb64,
+)
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
@@ -426,14 +432,12 @@ def user_activate(*, uidb64: str, token: str) -> User | None:
     account's current state, not expired (settings.PASSWORD_RESET_TIMEOUT), and not used.
     Returns the account, or None for a used, expired or forged link. Only one of two
     concurrent calls activates."""
-    from .tokens import activation_token_generator, user_from_uidb64
-
     user = user_from_uidb64(uidb64)
     if user is None or not user.activation_pending or user.is_active:
         return None
     if not activation_token_generator.check_token(user, token):
         return None
-    activated = User.objects.filter(pk=user.pk, activation_pending=True).update(
+    activated = User.objects.filter(pk=user.pk, activation_pending=True, is_active=False).update(
         is_active=True, activation_pending=False
     )
     if not activated:
@@ -462,7 +466,6 @@ def user_send_activation(*, user_id: int) -> bool:
     """Email the activation link to an account still waiting for it (in the worker: the link
     is made here). A deleted or already active account is left alone. True if sent."""
     from .notifications import send_account_email
-    from .tokens import activation_link
 
     user = _account_to_mail(user_id, activation_pending=True, is_active=False)
     if user is None:
@@ -496,7 +499,6 @@ def password_reset_send(*, user_id: int) -> bool:
     PasswordResetForm makes it). An account deleted, inactive, or without a usable password
     gets nothing. True if sent."""
     from .notifications import send_account_email
-    from .tokens import password_reset_context
 
     user = _account_to_mail(user_id, is_active=True)
     if user is None or not user.has_usable_password():
