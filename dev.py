@@ -28,11 +28,13 @@ HOST, PORT = "127.0.0.1", os.environ.get("PORT", "8000")
 DEMO_USERNAME, DEMO_PASSWORD = "demo", "votr-demo-password"
 
 # What the test suite runs with unless the caller set otherwise: production-like settings
-# (debug off, a secret, no HTTPS redirect since tests speak plain HTTP to localhost).
+# (debug off, a secret, no HTTPS redirect since tests speak plain HTTP to localhost, and the
+# address that links in account emails start with).
 TEST_ENVIRONMENT = {
     "DJANGO_SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-django-checks-0123456789",
     "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1,testserver",
     "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SITE_URL": "http://testserver",
 }
 
 
@@ -79,6 +81,7 @@ def run() -> int:
     ensure_virtualenv("requirements.txt")
     env = {**os.environ}
     env.setdefault("DJANGO_DEBUG", "1")
+    env.setdefault("DJANGO_SITE_URL", f"http://{HOST}:{PORT}")
     manage("migrate", "--no-input", "--verbosity", "0", env=env)
     manage("createcachetable", env=env)
     manage("load_demo", "--username", DEMO_USERNAME, "--password", DEMO_PASSWORD, env=env)

@@ -18,7 +18,7 @@ class SignUpForm(forms.Form):
     username = forms.CharField(
         max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
     )
-    # A CharField: user_create checks the address, so every problem is reported at once.
+    # A CharField: user_signup checks the address, so every problem is reported at once.
     email = forms.CharField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -28,13 +28,15 @@ class SignUpForm(forms.Form):
         help_text="At least 8 characters; not only digits, not a common password.",
     )
 
-    def save(self):
-        """Create the account through the domain rule; its errors land on the fields."""
+    def save(self) -> bool:
+        """Sign up through the domain rule (which emails a link or a notice); its errors land
+        on the fields. False if it refused."""
         try:
-            return services.user_create(**self.cleaned_data)
+            services.user_signup(**self.cleaned_data)
         except ValidationError as error:
             _service_errors_to_form(self, error, {})
-            return None
+            return False
+        return True
 
 
 class OptionLabelsWidget(forms.Widget):

@@ -35,6 +35,10 @@ class User(AbstractUser):
     """Django's user, with an email that is required and unique ignoring case."""
 
     email = models.EmailField("email address")
+    # Signed up but not yet activated from the emailed link (is_active is off until then).
+    # Kept apart from is_active, so an account staff deactivated is never re-activated by a
+    # sign-up with its address.
+    activation_pending = models.BooleanField(default=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -1,9 +1,10 @@
-"""The email telling an author how their poll ended (services decide when it is sent)."""
+"""Emails: the outcome of a poll to its author, and account emails (services decide when)."""
 
 import logging
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
+from django.template.loader import render_to_string
 
 from .models import Poll
 
@@ -62,3 +63,24 @@ def send_outcome_emails(polls: list[Poll]) -> int:
             error,
         )
         return 0
+
+
+def send_account_email(*, user, subject_template: str, body_template: str, context: dict) -> bool:
+    """Email one account's owner from two templates (plain text), with `user` and
+    `site_url` in the context. A mail server that fails is logged, never raised: the owner
+    can ask again. True if sent."""
+    context = {"user": user, "site_url": settings.SITE_URL, **context}
+    # A header cannot hold a line break.
+    subject = " ".join(render_to_string(subject_template, context).split())
+    body = render_to_string(body_template, context)
+    try:
+        return bool(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send())
+    except Exception as error:  # noqa: BLE001 (SMTP, DNS, TLS: whatever the mail server does)
+        logger.error(
+            "Could not send %s to user %s (%s: %s).",
+            body_template,
+            user.pk,
+            type(error).__name__,
+            error,
+        )
+        return False

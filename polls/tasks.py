@@ -1,4 +1,4 @@
-"""Background work: recording closes on time and telling authors the outcome.
+"""Background work: recording closes on time, telling authors the outcome, account emails.
 
 Tasks take ids only, re-read the database and call polls.services, so running a close task
 twice, late, or for a poll that was deleted or rescheduled does nothing wrong. Voting never waits
@@ -58,3 +58,28 @@ def notify_poll_closed_task(poll_id: int) -> bool:
     """Email the author of a poll a person closed early (queued on commit by
     services.poll_close, once, by the call that recorded the close). At most once."""
     return services.poll_notify_closed(poll_id=poll_id)
+
+
+# Account emails: the link is made here, from the account's id, so no link travels through the
+# broker and the page that asked answers as fast whether or not the address has an account. A
+# lost email costs more than a repeated one (the owner would wait for nothing), so these keep
+# the default late acknowledgement.
+@shared_task(name="polls.tasks.send_activation_email_task", **RETRY)
+def send_activation_email_task(user_id: int) -> bool:
+    """Email an activation link (queued on commit by services.user_signup). An account
+    deleted or activated since gets nothing."""
+    return services.user_send_activation(user_id=user_id)
+
+
+@shared_task(name="polls.tasks.send_signup_notice_task", **RETRY)
+def send_signup_notice_task(user_id: int) -> bool:
+    """Tell an account's owner someone signed up with their address (queued on commit by
+    services.user_signup). A deleted account gets nothing."""
+    return services.user_send_signup_notice(user_id=user_id)
+
+
+@shared_task(name="polls.tasks.send_password_reset_task", **RETRY)
+def send_password_reset_task(user_id: int) -> bool:
+    """Email a password reset link (queued on commit by services.password_reset_request). An
+    account deleted, deactivated or without a usable password since gets nothing."""
+    return services.password_reset_send(user_id=user_id)

@@ -5,7 +5,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
@@ -217,12 +217,25 @@ class SignUpView(generic.FormView):
         return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
 
     def form_valid(self, form):
-        user = form.save()
-        if user is None:
+        # The same answer whether or not the address has an account: the email says which.
+        if not form.save():
             return self.form_invalid(form)
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(self.request, f"Welcome to Votr, {user.username}! You are signed in.")
-        return redirect(_safe_next(self.request, reverse("polls:index")))
+        return redirect("signup_done")
+
+
+class ActivateView(generic.View):
+    """The link in the activation email: activates the account, logs it in, goes home. A used,
+    expired or forged link gets a page saying how to get a new one."""
+
+    http_method_names = ["get"]
+
+    def get(self, request, uidb64, token):
+        user = services.user_activate(uidb64=uidb64, token=token)
+        if user is None:
+            return render(request, "registration/activation_invalid.html")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome to Votr, {user.username}! Your account is active.")
+        return redirect("polls:index")
 
 
 class LoginView(auth_views.LoginView):
@@ -264,6 +277,12 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def get_success_url(self):
         return reverse("password_reset_done")
+
+    def form_valid(self, form):
+        # The worker writes and sends the email: a request for an address with an account
+        # takes as long as one without.
+        services.password_reset_request(email=form.cleaned_data["email"])
+        return redirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

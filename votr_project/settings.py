@@ -8,6 +8,7 @@ https://docs.djangoproject.com/en/5.2/topics/settings/
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -75,6 +76,41 @@ if not DEBUG and not ALLOWED_HOSTS:
         "comma-separated (for example votr.example.com,.herokuapp.com)."
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+
+def env_site_url(name: str, *, default: str | None) -> str:
+    """The site's public address (scheme and host, no path), without a trailing slash."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        if default is not None:
+            return default
+        raise ImproperlyConfigured(
+            f"{name} is not set. Set it to the site's public address, such as "
+            "https://votr.example.com: account emails link to it."
+        )
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+    except ValueError:
+        parts = urlsplit("")
+    if (
+        parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in {"", "/"}
+        or parts.query
+        or parts.fragment
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be the site's public address, such as https://votr.example.com "
+            f"(scheme and host, no path); got {raw!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Account emails (activation, password reset) are written by the Celery worker, which has no
+# request to take the host from: their links start with this address.
+SITE_URL = env_site_url("DJANGO_SITE_URL", default="http://127.0.0.1:8000" if DEBUG else None)
 
 INSTALLED_APPS = [
     "polls",

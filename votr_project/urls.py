@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from polls import views as pages
 from votr_project.health import healthz
@@ -11,6 +12,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Account pages (issue 3): only the ones Votr has, each in the site's look.
     path("accounts/signup/", pages.SignUpView.as_view(), name="signup"),
+    path(
+        "accounts/signup/sent/",
+        TemplateView.as_view(template_name="registration/signup_done.html"),
+        name="signup_done",
+    ),
+    path("accounts/activate/<uidb64>/<token>/", pages.ActivateView.as_view(), name="activate"),
     path("accounts/login/", pages.LoginView.as_view(), name="login"),
     path("accounts/logout/", pages.LogoutView.as_view(), name="logout"),
     path("accounts/password/", pages.PasswordChangeView.as_view(), name="password_change"),

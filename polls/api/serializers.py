@@ -119,6 +119,13 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+SIGN_UP_ACCEPTED = "Check your email: it holds the link that activates your account."
+
+
+class SignUpAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What happens next, in a sentence for people.")
+
+
 class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
 

@@ -19,15 +19,16 @@ from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from .errors import LockedOut
 from .filters import PollFilter, PollOrdering, query_text
 from .serializers import (
+    SIGN_UP_ACCEPTED,
     ErrorSerializer,
     OptionLabelsSerializer,
     PollCreateInput,
     PollRescheduleInput,
     PollSerializer,
+    SignUpAcceptedSerializer,
     SignUpInput,
     TokenInput,
     TokenSerializer,
-    UserSerializer,
     VoteInput,
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
@@ -178,12 +179,21 @@ class SignUpView(APIView):
     def get_throttles(self):
         return [*super().get_throttles(), SignUpThrottle()]
 
-    @extend_schema(request=SignUpInput, responses={201: UserSerializer})
+    @extend_schema(
+        request=SignUpInput,
+        responses={202: SignUpAcceptedSerializer, 400: ErrorSerializer},
+        description="Sign up. The answer is the same whether or not the address has an "
+        "account: a new address is emailed a link that activates the account (then log in "
+        "for a token), an address with an account is emailed a notice.",
+    )
     def post(self, request):
         serializer = SignUpInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_create(**serializer.validated_data)
-        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        services.user_signup(**serializer.validated_data)
+        return Response(
+            SignUpAcceptedSerializer({"detail": SIGN_UP_ACCEPTED}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class OptionLabelsView(APIView):

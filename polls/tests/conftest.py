@@ -1,5 +1,7 @@
 import os
+from contextlib import ExitStack
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -96,3 +98,48 @@ def _celery_messages_to_a_queue_of_this_run():
             broker.default_channel.queue_delete(name)
     except Exception:  # noqa: BLE001, S110 (nothing was published, or the broker is gone)
         pass
+
+
+class AccountEmails:
+    """Account emails as the worker sends them: what the pages and services queue is recorded
+    (nothing is published), and `deliver()` runs it, as a worker would."""
+
+    TASK_NAMES = (
+        "send_activation_email_task",
+        "send_signup_notice_task",
+        "send_password_reset_task",
+    )
+
+    def __init__(self, capture_on_commit):
+        self._capture_on_commit = capture_on_commit
+        self.queued: list[tuple[str, list]] = []
+
+    def committing(self):
+        """Run the on-commit callbacks of what happens inside (the test's transaction never
+        commits)."""
+        return self._capture_on_commit(execute=True)
+
+    def deliver(self) -> list:
+        from polls import tasks
+
+        queued, self.queued = self.queued, []
+        return [getattr(tasks, name)(*args) for name, args in queued]
+
+
+@pytest.fixture
+def account_emails(django_capture_on_commit_callbacks):
+    from polls import tasks
+
+    emails = AccountEmails(django_capture_on_commit_callbacks)
+
+    def recorder(name):
+        def apply_async(args=None, **options):
+            emails.queued.append((name, list(args)))
+
+        return apply_async
+
+    with ExitStack() as stack:
+        for name in AccountEmails.TASK_NAMES:
+            task = getattr(tasks, name)
+            stack.enter_context(mock.patch.object(task, "apply_async", side_effect=recorder(name)))
+        yield emails

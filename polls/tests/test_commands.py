@@ -14,6 +14,8 @@ def test_load_demo_creates_a_staff_user_and_open_polls_once():
 
     demo = User.objects.get(username="demo")
     assert demo.is_staff
+    assert demo.is_active  # it logs in without an email
+    assert not demo.activation_pending
     assert demo.check_password("demo-password-123")
     assert Poll.objects.count() == 4
     assert Poll.objects.open().count() == 4

@@ -1,6 +1,7 @@
 """Repeated failed logins lock a username out from one address for a while (django-axes)."""
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -8,6 +9,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core import mail
 from django.db.models import F
 from django.test import Client
 from django.urls import reverse
@@ -115,12 +117,18 @@ def test_a_successful_login_resets_the_count(client, victim):
     assert log_in(client, "login", "victim", "wrong-password").status_code == 200
 
 
-def test_the_sign_up_page_still_logs_the_new_user_in(client):
-    response = client.post(
-        reverse("signup"),
-        {"username": "newcomer", "email": "newcomer@example.com", "password": PASSWORD},
-    )
+def test_the_activation_link_still_logs_the_new_user_in(client, account_emails):
+    """Issue 10: sign-up logs in from the emailed activation link, no longer at once."""
+    with account_emails.committing():
+        response = client.post(
+            reverse("signup"),
+            {"username": "newcomer", "email": "newcomer@example.com", "password": PASSWORD},
+        )
     assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    account_emails.deliver()
+    link = re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", mail.outbox[0].body).group(1)
+    assert client.get(link).status_code == 302
     assert "_auth_user_id" in client.session
 
 

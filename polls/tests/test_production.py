@@ -47,6 +47,7 @@ CONFIG_VARIABLES = {
     "DJANGO_ALLOWED_HOSTS",
     "DJANGO_CSRF_TRUSTED_ORIGINS",
     "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SITE_URL",
     "DATABASE_URL",
     "RABBIT_BIGWIG_RX_URL",
     "RABBITMQ_BIGWIG_RX_URL",
@@ -65,7 +66,8 @@ TEN_YEARS = "max-age=315360000, public, immutable"
 
 def production_environment(**extra) -> dict:
     env = {name: value for name, value in os.environ.items() if name not in CONFIG_VARIABLES}
-    return env | {"DJANGO_SECRET_KEY": SECRET_KEY, "PYTHONUNBUFFERED": "1"} | extra
+    required = {"DJANGO_SECRET_KEY": SECRET_KEY, "DJANGO_SITE_URL": "https://votr.example.com"}
+    return env | required | {"PYTHONUNBUFFERED": "1"} | extra
 
 
 # --- The deploy checklist ---------------------------------------------------------------------
@@ -130,6 +132,7 @@ def test_app_json_provisions_what_the_settings_read():
     assert {addon["plan"] for addon in app["addons"]} == {"heroku-postgresql", "rabbitmq-bigwig"}
     assert app["env"]["DJANGO_SECRET_KEY"]["generator"] == "secret"
     assert "DJANGO_ALLOWED_HOSTS" in app["env"]
+    assert app["env"]["DJANGO_SITE_URL"]["required"] is True  # links in account emails
     assert app["formation"] == {"web": {"quantity": 1}, "worker": {"quantity": 1}}
     assert app["buildpacks"] == [{"url": "heroku/python"}]
     # The add-ons set these; the settings must read them (see BROKER_URL_VARIABLES).
@@ -580,6 +583,7 @@ def test_procfile_release_web_and_worker_run_as_on_heroku(
     env = production_environment(
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SITE_URL=f"https://127.0.0.1:{port}",
         DATABASE_URL=production_database["url"],
         CELERY_BROKER_URL=broker_url,
         CELERY_TASK_DEFAULT_QUEUE=broker_queue,

@@ -16,6 +16,7 @@ SETTINGS_FILE = settings.BASE_DIR / "votr_project" / "settings.py"
 PRODUCTION = {
     "DJANGO_SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-0123456789abcdef",
     "DJANGO_ALLOWED_HOSTS": "votr.example.com",
+    "DJANGO_SITE_URL": "https://votr.example.com",
 }
 CONFIG_VARIABLES = [
     "DJANGO_DEBUG",
@@ -28,6 +29,7 @@ CONFIG_VARIABLES = [
     "RABBITMQ_BIGWIG_TX_URL",
     "CELERY_BROKER_URL",
     "DJANGO_SECURE_SSL_REDIRECT",
+    "DJANGO_SITE_URL",
 ]
 
 
@@ -73,6 +75,30 @@ def test_debug_mode_runs_without_a_secret_or_hosts(monkeypatch):
     loaded = load_settings(monkeypatch, DJANGO_DEBUG="true")
     assert loaded["SECRET_KEY"].startswith("django-insecure")
     assert "127.0.0.1" in loaded["ALLOWED_HOSTS"]
+    assert loaded["SITE_URL"] == "http://127.0.0.1:8000"
+
+
+def test_the_site_url_for_account_emails_is_read_without_its_trailing_slash(monkeypatch):
+    loaded = load_settings(monkeypatch, **PRODUCTION | {"DJANGO_SITE_URL": " https://v.example/ "})
+    assert loaded["SITE_URL"] == "https://v.example"
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [
+        "",
+        "votr.example.com",
+        "ftp://votr.example.com",
+        "https://",
+        "https://votr.example.com/votr/",
+        "https://votr.example.com/?a=b",
+        "https://user:pw@votr.example.com",
+        "https://votr.example.com:port",
+    ],
+)
+def test_production_without_a_well_formed_site_url_stops_naming_it(monkeypatch, site_url):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_SITE_URL"):
+        load_settings(monkeypatch, **PRODUCTION | {"DJANGO_SITE_URL": site_url})
 
 
 @pytest.mark.parametrize(

@@ -549,7 +549,8 @@ def test_close_ignores_a_next_on_another_site(signed_in, user):
 # --- Accounts --------------------------------------------------------------------------------
 
 
-def test_sign_up_logs_in_and_returns_where_you_were(client, poll):
+def test_sign_up_asks_to_check_the_email_and_logs_nobody_in(client, poll):
+    """Issue 10: the account is activated from an emailed link (polls/tests/test_signup.py)."""
     response = client.post(
         reverse("signup"),
         {
@@ -560,9 +561,11 @@ def test_sign_up_logs_in_and_returns_where_you_were(client, poll):
         },
     )
     assert response.status_code == 302
-    assert response.url == poll.get_absolute_url()
-    assert flashes(response) == ["Welcome to Votr, newbie! You are signed in."]
-    assert client.get(reverse("polls:index")).context["user"].username == "newbie"
+    assert response.url == reverse("signup_done")
+    assert flashes(response) == []
+    assert not client.get(reverse("polls:index")).context["user"].is_authenticated
+    assert User.objects.get(username="newbie").is_active is False
+    assert b"Check your email" in client.get(response.url).content
 
 
 def test_sign_up_errors_appear_next_to_fields(client, user):

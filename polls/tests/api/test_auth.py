@@ -1,8 +1,12 @@
+import re
+
+from django.core import mail
 from django.test import override_settings
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from polls.api.serializers import SIGN_UP_ACCEPTED
 from polls.models import Poll, User
 from polls.tests.factories import PASSWORD, UserFactory
 
@@ -119,17 +123,21 @@ def test_session_authentication_reads_without_csrf(user):
 # --- Sign-up ---------------------------------------------------------------------------------
 
 
-def test_sign_up_creates_a_user_who_can_log_in(api, db):
+def test_sign_up_creates_a_user_who_can_log_in_once_activated(api, db, account_emails):
+    """Issue 10: 202, and the account works once its emailed link is opened."""
     details = {"username": "newcomer", "email": "new@example.com", "password": "a-long-passphrase"}
 
-    response = api.post(USERS, details, format="json")
+    with account_emails.committing():
+        response = api.post(USERS, details, format="json")
 
-    assert response.status_code == 201
-    assert response.json() == {"username": "newcomer", "email": "new@example.com"}
-    login = api.post(
-        TOKEN, {"username": "newcomer", "password": "a-long-passphrase"}, format="json"
-    )
-    assert login.status_code == 200
+    assert response.status_code == 202
+    assert response.json() == {"detail": SIGN_UP_ACCEPTED}
+    credentials = {"username": "newcomer", "password": "a-long-passphrase"}
+    assert api.post(TOKEN, credentials, format="json").status_code == 400
+    account_emails.deliver()
+    link = re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", mail.outbox[0].body).group(1)
+    APIClient().get(link)
+    assert api.post(TOKEN, credentials, format="json").status_code == 200
 
 
 def test_sign_up_reports_every_problem_per_field(api, db):
@@ -142,7 +150,8 @@ def test_sign_up_reports_every_problem_per_field(api, db):
     assert response.status_code == 400
     errors = response.json()["errors"]
     assert errors["username"] == ["That username is taken."]
-    assert errors["email"] == ["An account with that email already exists."]
+    # Issue 10: a registered address is never said (its owner is emailed a notice instead).
+    assert "email" not in errors
     assert (
         "This password is too short. It must contain at least 8 characters." in errors["password"]
     )

@@ -80,6 +80,10 @@ def test_schema_describes_request_and_response_bodies(api, db):
     assert body_ref(create, "201") == {"$ref": "#/components/schemas/Poll"}
     vote = paths["/api/polls/{public_id}/votes/"]["post"]
     assert body_ref(vote, "409") == {"$ref": "#/components/schemas/Error"}
+    # Issue 10: the same answer whether or not the address has an account.
+    sign_up = paths["/api/users/"]["post"]
+    assert {"201", "202"} & set(sign_up["responses"]) == {"202"}
+    assert body_ref(sign_up, "202") == {"$ref": "#/components/schemas/SignUpAccepted"}
     poll = document["components"]["schemas"]["Poll"]["properties"]
     assert list(poll) == [
         "id",

@@ -1,12 +1,16 @@
 """What a voter does, in a real browser (Chromium), against the live server."""
 
 import re
+from contextlib import ExitStack
+from unittest import mock
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
-from polls import services
+from polls import services, tasks
 from polls.models import Option, Poll
+from polls.tests.conftest import AccountEmails
 from polls.tests.factories import PASSWORD, PollFactory, UserFactory
 
 from .conftest import check_accessibility, log_in, screenshot
@@ -14,13 +18,32 @@ from .conftest import check_accessibility, log_in, screenshot
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.fixture(autouse=True)
+def _account_emails_sent_at_once():
+    """No worker runs here: the account email tasks run in the live server's thread when
+    queued, and their emails land in the locmem outbox (mail.outbox)."""
+    with ExitStack() as stack:
+        for name in AccountEmails.TASK_NAMES:
+            task = getattr(tasks, name)
+            stack.enter_context(
+                mock.patch.object(
+                    task, "apply_async", side_effect=lambda args, task=task, **_: task(*args)
+                )
+            )
+        yield
+
+
 def sign_up(page, username: str) -> None:
+    """Sign up, then open the activation link the email brings (issue 10), which logs in."""
     page.goto("/")
     page.get_by_role("link", name="Sign up free").click()
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    (message,) = [m for m in mail.outbox if m.to == [f"{username}@example.com"]]
+    page.goto(re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", message.body).group(1))
     expect(page.get_by_text(f"Welcome to Votr, {username}!")).to_be_visible()
 
 
@@ -219,6 +242,8 @@ def test_pages_have_no_serious_accessibility_violations_and_are_screenshotted(ne
         ("login", "/accounts/login/"),
         ("signup", "/accounts/signup/"),
         ("password-reset", "/accounts/password/reset/"),
+        ("signup-sent", "/accounts/signup/sent/"),
+        ("activation-link-invalid", "/accounts/activate/MQ/no-such-token/"),
     ]
     problems = {}
     for name, url in pages:
