@@ -14,7 +14,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Least
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -672,9 +672,14 @@ def user_deactivate(*, user: User, by: User) -> bool:
     if not user_may_manage(by=by, user=user):
         raise NotAllowed("Only a superuser can deactivate a member of staff or a superuser.")
     with transaction.atomic():
-        if not User.objects.filter(pk=user.pk, is_active=True).update(is_active=False):
+        # A sign-up still waiting for its activation link is stopped too: the link must not
+        # switch on an account staff turned off.
+        stoppable = Q(is_active=True) | Q(activation_pending=True)
+        if not User.objects.filter(stoppable, pk=user.pk).update(
+            is_active=False, activation_pending=False
+        ):
             return False
-        user.is_active = False
+        user.is_active, user.activation_pending = False, False
         audit_record(actor=by, action=AuditEntry.Action.DEACTIVATE, obj=user)
     return True
 

@@ -305,3 +305,17 @@ def test_an_active_account_still_flagged_as_waiting_is_never_taken_over(client, 
     assert account_emails.deliver() == [True]
     assert mail.outbox[0].subject.startswith("Someone tried to sign up")
     assert tasks.send_activation_email_task(user.pk) is False
+
+
+def test_deactivating_a_sign_up_still_waiting_for_its_link_makes_the_link_useless(
+    client, account_emails, admin_user
+):
+    sign_up(client, account_emails, "newbie", "newbie@example.com")
+    account_emails.deliver()
+    user = User.objects.get(username="newbie")
+
+    assert services.user_deactivate(user=user, by=admin_user) is True
+    client.get(link_in(mail.outbox[0]), follow=True)
+
+    user.refresh_from_db()
+    assert (user.is_active, user.activation_pending) == (False, False)
