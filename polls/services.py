@@ -573,10 +573,13 @@ def polls_close_due(
 
 
 def poll_reschedule_by(
-    *, poll: Poll, by: User, closes_at: datetime, now: datetime | None = None
+    *, poll: Poll, by: User, closes_at: datetime | None, now: datetime | None = None
 ) -> Poll:
     """poll_reschedule on behalf of a person: only the poll's author or staff may move its
-    closing time (raises NotAllowed for anyone else); then poll_reschedule's rules apply."""
+    closing time (raises NotAllowed for anyone else); then poll_reschedule's rules apply.
+    `closes_at=None` changes nothing, once the person is allowed to (an empty PATCH)."""
     if not _is_author_or_staff(by, poll):
         raise NotAllowed("Only the poll's author or staff can change its closing time.")
+    if closes_at is None:
+        return poll
     return poll_reschedule(poll=poll, closes_at=closes_at, now=now)
