@@ -3,11 +3,12 @@ lower(label), which disagreed with the rule in the services (["I", "İ"]) and ig
 
 The key is stricter than lower(): existing options whose labels now count as the same label are
 listed on the output, poll by poll. To let the constraint be added, the first option of each such
-group (by position) keeps the key; the others get their key followed by "~ID<option id>", which
-no real key can equal (keys are case-folded, so they never hold a capital). Their labels and
-votes are left as they are; the next change of wording of such a poll (services.poll_reword)
-must make its labels distinct first. A label whose key is empty (one that shows nothing) gets
-"~ID<option id>" alone.
+group (by position) keeps the key; the others get a stand-in key, their key followed by
+"~ID<option id>", which no real key can equal (keys are case-folded, so they never hold a
+capital). A label whose key is empty (one that shows nothing) is listed too and gets
+"~ID<option id>" alone. Labels and votes are left as they are; the next change of wording of
+such a poll (services.poll_reword) must make its labels distinct first, and then rewrites the
+stand-in keys.
 """
 
 import importlib
@@ -21,7 +22,7 @@ from polls.labels import label_key
 choice_in_poll = importlib.import_module("polls.migrations.0002_choice_option_in_ballot_poll")
 
 KEY_MAX_LENGTH = 400  # polls.labels.LABEL_KEY_MAX_LENGTH when this migration was written
-BATCH_SIZE = 1000
+POLLS_PER_BATCH = 500
 
 
 def _unique_fallback(key: str, option_id: int) -> str:
@@ -29,32 +30,40 @@ def _unique_fallback(key: str, option_id: int) -> str:
     return key[: KEY_MAX_LENGTH - len(suffix)] + suffix
 
 
-def fill_label_keys(apps, schema_editor):
-    Option = apps.get_model("polls", "Option")
-    options = Option.objects.order_by("poll_id", "position", "id").only("id", "poll_id", "label")
-    batch, poll_id, first_label, collisions = [], None, {}, []
-    for option in options.iterator(chunk_size=BATCH_SIZE):
-        if option.poll_id != poll_id:
-            poll_id, first_label = option.poll_id, {}
+def _keyed(options) -> tuple[list, list[str]]:
+    """The options (of one poll, in order) with their keys set, and what to report."""
+    first_label, report = {}, []
+    for option in options:
         key = label_key(option.label)
         if key and key not in first_label:
             first_label[key] = option.label
             option.label_key = key
+            continue
+        if key:
+            report.append(f"option {option.label!r} is now the same label as {first_label[key]!r}")
         else:
-            if key:
-                collisions.append((poll_id, first_label[key], option.label))
-            option.label_key = _unique_fallback(key, option.id)
-        batch.append(option)
-        if len(batch) >= BATCH_SIZE:
-            Option.objects.bulk_update(batch, ["label_key"])
-            batch = []
-    Option.objects.bulk_update(batch, ["label_key"])
-    for poll_id, kept, other in collisions:
-        print(
-            f"\n  Poll {poll_id}: option {other!r} is now the same label as {kept!r}; "
-            f"{kept!r} keeps the key (see polls/migrations/0004_option_label_key.py).",
-            end="",
-        )
+            report.append(f"option {option.label!r} shows nothing")
+        option.label_key = _unique_fallback(key, option.id)
+    return options, report
+
+
+def fill_label_keys(apps, schema_editor):
+    Poll = apps.get_model("polls", "Poll")
+    Option = apps.get_model("polls", "Option")
+    poll_ids = list(Poll.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(poll_ids), POLLS_PER_BATCH):
+        batch = poll_ids[start : start + POLLS_PER_BATCH]
+        options = Option.objects.filter(poll_id__in=batch).only("id", "poll_id", "label")
+        per_poll = {}
+        for option in options.order_by("poll_id", "position", "id"):
+            per_poll.setdefault(option.poll_id, []).append(option)
+        changed = []
+        for poll_id, poll_options in per_poll.items():
+            keyed, report = _keyed(poll_options)
+            changed += keyed
+            for line in report:
+                print(f"\n  Poll {poll_id}: {line}; it gets a stand-in key.", end="")
+        Option.objects.bulk_update(changed, ["label_key"], batch_size=1000)
 
 
 def _on_sqlite(statements):

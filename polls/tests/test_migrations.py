@@ -39,7 +39,7 @@ def test_label_keys_are_filled_and_new_collisions_reported_and_set_apart(old_sch
         return poll
 
     # Distinct under lower(label), the old rule; the same label under label_key.
-    clash = poll_with("Yes", "No", "\u03a5es", "Ye\u200bs")
+    clash = poll_with("Yes", "No", "\u03a5es", "Ye\u200bs", "\u200b")
     fine = poll_with("Yes", "No")
 
     executor = MigrationExecutor(connection)
@@ -55,9 +55,11 @@ def test_label_keys_are_filled_and_new_collisions_reported_and_set_apart(old_sch
         ("No", "no"),
         ("\u03a5es", f"yes~ID{rows[2].pk}"),
         ("Ye\u200bs", f"yes~ID{rows[3].pk}"),
+        ("\u200b", f"~ID{rows[4].pk}"),
     ]
     assert label_key("\u03a5es") == "yes"
     report = capsys.readouterr().out
     assert f"Poll {clash.pk}: option '\u03a5es' is now the same label as 'Yes'" in report
     assert f"Poll {clash.pk}: option 'Ye\\u200bs' is now the same label as 'Yes'" in report
+    assert f"Poll {clash.pk}: option '\\u200b' shows nothing" in report
     assert f"Poll {fine.pk}" not in report
