@@ -10,6 +10,8 @@ from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from .labels import LABEL_KEY_MAX_LENGTH
+
 TITLE_MAX_LENGTH = 200
 LABEL_MAX_LENGTH = 100
 MIN_OPTIONS = 2
@@ -164,6 +166,8 @@ class OptionQuerySet(models.QuerySet):
 class Option(models.Model):
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(max_length=LABEL_MAX_LENGTH)
+    # polls.labels.label_key(label), set by the services: labels are unique in a poll by it.
+    label_key = models.CharField(max_length=LABEL_KEY_MAX_LENGTH, editable=False)
     position = models.PositiveSmallIntegerField()
     # Equal to the ballots that chose this option: raised with the ballot, in one transaction.
     votes = models.IntegerField(default=0, editable=False)
@@ -174,7 +178,7 @@ class Option(models.Model):
         ordering = ["position", "id"]
         constraints = [
             models.UniqueConstraint(
-                "poll", Lower("label"), name="option_label_unique_in_poll_ignoring_case"
+                fields=["poll", "label_key"], name="option_label_key_unique_in_poll"
             ),
             models.UniqueConstraint(
                 fields=["poll", "position"], name="option_position_unique_in_poll"
@@ -183,6 +187,7 @@ class Option(models.Model):
             models.UniqueConstraint(fields=["id", "poll"], name="option_id_poll_unique"),
             models.CheckConstraint(condition=Q(votes__gte=0), name="option_votes_not_negative"),
             models.CheckConstraint(condition=~Q(label=""), name="option_label_not_blank"),
+            models.CheckConstraint(condition=~Q(label_key=""), name="option_label_key_not_blank"),
         ]
 
     def __str__(self):

@@ -19,6 +19,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from .labels import label_key
 from .models import (
     DEFAULT_POLL_DURATION,
     LABEL_MAX_LENGTH,
@@ -42,6 +43,13 @@ from .tokens import (
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
+
+# No answer lists more messages than this for one field (polls/api/errors.py caps the API's).
+MAX_MESSAGES_PER_FIELD = 5
+# When the unique-label constraint, rather than the rule, finds two options with one label (a
+# change made at the same moment by someone else).
+TOO_FEW_OPTIONS = f"A poll needs at least {MIN_OPTIONS} options."
+DUPLICATE_LABEL = "Two options would have the same label. Reload the poll and try again."
 
 
 class VoteRefused(Exception):
@@ -145,25 +153,46 @@ def _closing_time_errors(closes_at: datetime, *, now: datetime) -> list[str]:
 
 
 def _clean_option_labels(option_labels) -> tuple[list[str], list[str]]:
+    """The labels trimmed, and what is wrong with them. Labels are the same label when their
+    polls.labels.label_key is (the key Option's unique constraint holds). A list longer than
+    MAX_OPTIONS is refused on its length alone, before any label is looked at, and at most
+    MAX_MESSAGES_PER_FIELD messages are returned."""
     if isinstance(option_labels, str) or not isinstance(option_labels, list | tuple):
         return [], ["Give the options as a list of labels."]
+    if len(option_labels) > MAX_OPTIONS:
+        return [], [too_many_options(len(option_labels))]
     labels = [label.strip() if isinstance(label, str) else label for label in option_labels]
     errors = []
     if len(labels) < MIN_OPTIONS:
-        errors.append(f"A poll needs at least {MIN_OPTIONS} options.")
-    if len(labels) > MAX_OPTIONS:
-        errors.append(f"A poll can have at most {MAX_OPTIONS} options (it has {len(labels)}).")
+        errors.append(TOO_FEW_OPTIONS)
     seen = set()
     for number, label in enumerate(labels, start=1):
         if not isinstance(label, str):
             errors.append(f"Option {number} must be text.")
             continue
-        errors += _text_errors(label, what=f"Option {number}", max_length=LABEL_MAX_LENGTH)
-        key = label.casefold()
-        if label and key in seen:
+        label_errors = _text_errors(label, what=f"Option {number}", max_length=LABEL_MAX_LENGTH)
+        errors += label_errors
+        if label_errors:
+            continue
+        key = label_key(label)
+        if not key:
+            errors.append(f"Option {number} cannot be blank.")
+        elif key in seen:
             errors.append(f'Option {number} ("{label}") is already in this poll.')
         seen.add(key)
-    return labels, errors
+    return labels, capped_messages(errors)
+
+
+def too_many_options(count: int) -> str:
+    return f"A poll can have at most {MAX_OPTIONS} options (it has {count})."
+
+
+def capped_messages(messages: list[str]) -> list[str]:
+    """At most MAX_MESSAGES_PER_FIELD messages: the first ones, then how many more there are."""
+    if len(messages) <= MAX_MESSAGES_PER_FIELD:
+        return messages
+    kept = messages[: MAX_MESSAGES_PER_FIELD - 1]
+    return [*kept, f"And {len(messages) - len(kept)} more problems."]
 
 
 def poll_create(
@@ -193,7 +222,7 @@ def poll_create(
     with transaction.atomic():
         poll = Poll.objects.create(author=author, title=title, created_at=now, closes_at=closes_at)
         Option.objects.bulk_create(
-            Option(poll=poll, label=label, position=position)
+            Option(poll=poll, label=label, label_key=label_key(label), position=position)
             for position, label in enumerate(labels, start=1)
         )
         transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
@@ -264,16 +293,19 @@ def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = Non
 def poll_reschedule(
     *,
     poll: Poll,
-    closes_at: datetime,
+    closes_at: datetime | None,
     by: User | None = None,
     now: datetime | None = None,
 ) -> Poll:
     """Move the closing time (1 minute to 30 days from now). A closed poll opens again.
     `by` is the person moving it: its author, or anyone holding polls.change_poll (raises
     NotAllowed for anyone else); the move is then recorded in the audit log. None means the
-    system. Raises ValidationError under `closes_at`."""
+    system. `closes_at=None` changes nothing once the person is allowed to (an empty PATCH).
+    Raises ValidationError under `closes_at`."""
     if by is not None and not _may_change_poll(by, poll):
         raise NotAllowed("Only the poll's author or staff can change its closing time.")
+    if closes_at is None:
+        return poll
     now = now or timezone.now()
     errors = _closing_time_errors(closes_at, now=now)
     if errors:
@@ -637,17 +669,24 @@ def poll_reword(
         if errors:
             raise ValidationError(errors)
         changed = [
-            (option, label)
+            (option, label, key)
             for option, label in zip(options, cleaned, strict=True)
-            if option.label != label
+            if (option.label, option.label_key) != (label, key := label_key(label))
         ]
-        # Two steps, so that swapping two labels never trips the unique-label constraint.
-        for option, _ in changed:
-            Option.objects.filter(pk=option.pk).update(label=f"\x1f{option.pk}\x1f")
-        for option, label in changed:
-            Option.objects.filter(pk=option.pk).update(label=label)
+        # Two steps, so that swapping two labels never trips the unique-key constraint. A label
+        # kept with a stale key (a migration's stand-in, or made by an older ICU) is rewritten.
+        try:
+            with transaction.atomic():
+                for option, _, _ in changed:
+                    placeholder = f"~ID{option.pk}"  # no label's key: keys have no capitals
+                    Option.objects.filter(pk=option.pk).update(label_key=placeholder)
+                for option, label, key in changed:
+                    Option.objects.filter(pk=option.pk).update(label=label, label_key=key)
+        except IntegrityError:
+            raise ValidationError({"options": [DUPLICATE_LABEL]}) from None
         reworded = [
-            f'Option {option.position}: "{option.label}" → "{label}".' for option, label in changed
+            f'Option {option.position}: "{option.label}" → "{label}".'
+            for option, label, _ in changed
         ]
         if title is not None and title != poll.title:
             reworded.insert(0, f'Question: "{poll.title}" → "{title}".')

@@ -302,6 +302,18 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# --- Request size -----------------------------------------------------------------------------
+# What Votr accepts at most, so that no request costs more than a legitimate one. The largest
+# body is a new poll: a 200-character question and 20 labels of 100 characters, 2,200 characters
+# that JSON escapes (astral characters as surrogate pairs) or form encoding (percent-encoded
+# UTF-8) turn into at most 12 bytes each, 27 KB with the field names: 64 KiB leaves room. The
+# API's JSON parser applies the same limit (polls/api/parsers.py). The most fields any form
+# posts are the admin's: every one of the 68 permissions on a user or group, or an action on a
+# full changelist page (100 rows). Over either limit the answer is a 400 (413 for API bodies).
+# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 300
+
 # --- Time and language ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "en-us"

@@ -12,7 +12,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from polls.services import NotAllowed, OptionNotInPoll, VoteRefused
+from polls.services import NotAllowed, OptionNotInPoll, VoteRefused, capped_messages
 
 from .parsers import RequestTooLarge
 
@@ -44,9 +44,10 @@ def _messages(detail, prefix: str = "") -> list[str]:
 
 
 def _field_errors(detail) -> dict[str, list[str]]:
+    """Messages per field, a handful at most for each."""
     if isinstance(detail, dict):
-        return {str(field): _messages(value) for field, value in detail.items()}
-    return {NON_FIELD: _messages(detail)}
+        return {str(field): capped_messages(_messages(value)) for field, value in detail.items()}
+    return {NON_FIELD: capped_messages(_messages(detail))}
 
 
 def _translate(exc):

@@ -17,3 +17,13 @@ class PollPagination(PageNumberPagination):
         if not (str(number).isascii() and str(number).isdigit()) or int(number) < 1:
             raise ValidationError({self.page_query_param: ["Use a page number from 1."]})
         return number
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        limits = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(limits.get(parameter["name"], {}))
+        return parameters

@@ -16,6 +16,14 @@ ERROR_STATUSES = {
 
 
 class VotrAutoSchema(AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        # A minimum the services enforce rather than the field (a new password's length).
+        min_length = getattr(field, "schema_min_length", None)
+        if min_length is not None and direction == "request":
+            schema["minLength"] = min_length
+        return schema
+
     def _error_statuses(self) -> list[str]:
         statuses = ["400", "401", "429"]
         if self.method != "GET":

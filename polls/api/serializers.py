@@ -1,16 +1,22 @@
-"""Output serializers describe what the API returns; input serializers check JSON types only.
-Every rule about the values (lengths, counts, closing times, who may do what) is in
-polls/services.py."""
+"""Output serializers describe what the API returns; input serializers check JSON types, and
+the sizes the schema publishes (from the models' constants), so that an oversized value is
+refused before any work is done on it. Every other rule about the values (blank or duplicate
+labels, closing times, who may do what) is in polls/services.py."""
 
 from datetime import UTC
 
+from django.contrib.auth.password_validation import (
+    MinimumLengthValidator,
+    get_default_password_validators,
+)
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from polls import services
-from polls.models import Poll, User
+from polls.models import LABEL_MAX_LENGTH, MAX_OPTIONS, MIN_OPTIONS, TITLE_MAX_LENGTH, Poll, User
 
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 MAX_ID = 2**63 - 1  # the largest database id; bigger numbers find nothing, as unknown ids
 
 
@@ -43,10 +49,48 @@ class UTCDateTimeField(serializers.DateTimeField):
     offset is passed on naive, and poll rules refuse it: a time zone must never be guessed."""
 
     def enforce_timezone(self, value):
-        return value.astimezone(UTC) if timezone.is_aware(value) else value
+        if timezone.is_naive(value):
+            return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last datetime in UTC
+            self.fail("overflow")
 
     def to_representation(self, value):
         return value.astimezone(UTC).isoformat() if value else None
+
+
+class OptionLabelsField(serializers.ListField):
+    """MIN_OPTIONS to MAX_OPTIONS labels. The count is checked before any label is, so a list
+    of a million labels costs one len() and answers one message."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=StrictCharField(allow_blank=False, max_length=LABEL_MAX_LENGTH),
+            min_length=MIN_OPTIONS,
+            max_length=MAX_OPTIONS,
+            error_messages={"min_length": services.TOO_FEW_OPTIONS},
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            raise serializers.ValidationError(services.too_many_options(len(data)))
+        return super().to_internal_value(data)
+
+
+class PasswordField(StrictCharField):
+    """A new password. user_create judges it with AUTH_PASSWORD_VALIDATORS, reporting every
+    problem at once with the other fields'; the schema publishes their minimum length."""
+
+    @property
+    def schema_min_length(self) -> int:
+        lengths = [
+            validator.min_length
+            for validator in get_default_password_validators()
+            if isinstance(validator, MinimumLengthValidator)
+        ]
+        return max(lengths, default=1)
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -149,15 +193,24 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class PollCreateInput(serializers.Serializer):
-    title = StrictCharField()
-    options = serializers.ListField(child=StrictCharField(), help_text="2 to 20 labels.")
+    title = StrictCharField(
+        allow_blank=False,
+        max_length=TITLE_MAX_LENGTH,
+        error_messages={"blank": "The question cannot be blank."},
+    )
+    options = OptionLabelsField(
+        help_text="2 to 20 labels, different ignoring case and look-alikes."
+    )
     closes_at = UTCDateTimeField(
         required=False, allow_null=True, help_text="ISO 8601 with offset; default: in 24 hours."
     )
 
 
 class PollRescheduleInput(serializers.Serializer):
-    closes_at = UTCDateTimeField(help_text="ISO 8601 with offset, 1 minute to 30 days ahead.")
+    closes_at = UTCDateTimeField(
+        required=False,
+        help_text="ISO 8601 with offset, 1 minute to 30 days ahead. Without it, nothing changes.",
+    )
 
 
 class VoteInput(serializers.Serializer):
@@ -165,11 +218,13 @@ class VoteInput(serializers.Serializer):
 
 
 class SignUpInput(serializers.Serializer):
-    username = StrictCharField()
-    email = StrictCharField()
-    password = StrictCharField(write_only=True, style={"input_type": "password"})
+    # The User model's column sizes, which user_create's checks keep to.
+    username = StrictCharField(allow_blank=False, max_length=USERNAME_MAX_LENGTH)
+    email = StrictCharField(allow_blank=False, max_length=User._meta.get_field("email").max_length)
+    password = PasswordField(allow_blank=False, write_only=True, style={"input_type": "password"})
 
 
 class TokenInput(serializers.Serializer):
-    username = StrictCharField()
+    # No longer than a username can be: a failed login stores it (django-axes, 255 characters).
+    username = StrictCharField(allow_blank=False, max_length=USERNAME_MAX_LENGTH)
     password = StrictCharField(write_only=True, style={"input_type": "password"})

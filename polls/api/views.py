@@ -17,7 +17,7 @@ from polls import services
 from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 
 from .errors import LockedOut
-from .filters import PollFilter, PollOrdering, query_text
+from .filters import MAX_PARAMETER_LENGTH, PollFilter, PollOrdering, query_text
 from .serializers import (
     SIGN_UP_ACCEPTED,
     ErrorSerializer,
@@ -96,12 +96,13 @@ class PollViewSet(
     @extend_schema(
         request=PollRescheduleInput,
         responses={200: PollSerializer},
-        description="Move the closing time (the author or staff). A closed poll opens again.",
+        description="Move the closing time (the author or staff). A closed poll opens again. "
+        "Without `closes_at`, nothing changes.",
     )
     def partial_update(self, request, public_id):
         data = self._input(PollRescheduleInput)
         poll = self._target()
-        services.poll_reschedule(poll=poll, closes_at=data["closes_at"], by=request.user)
+        services.poll_reschedule(poll=poll, closes_at=data.get("closes_at"), by=request.user)
         return self._answer(poll)
 
     @extend_schema(
@@ -202,7 +203,10 @@ class OptionLabelsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "search", str, description="Text the label contains (any case).", required=False
+                "search",
+                {"type": "string", "maxLength": MAX_PARAMETER_LENGTH},
+                description="Text the label contains (any case).",
+                required=False,
             )
         ],
         responses={200: OptionLabelsSerializer},

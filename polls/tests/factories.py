@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from polls.labels import label_key
 from polls.models import Option, Poll, User
 
 PASSWORD = "a-Strong-test-password-42"
@@ -45,7 +46,7 @@ class PollFactory(factory.django.DjangoModelFactory):
     def labels(poll, create, extracted, **kwargs):
         labels = extracted if extracted is not None else ["Option 1", "Option 2", "Option 3"]
         options = [
-            Option(poll=poll, label=label, position=position)
+            Option(poll=poll, label=label, label_key=label_key(label), position=position)
             for position, label in enumerate(labels, start=1)
         ]
         if create:

@@ -312,6 +312,29 @@ def test_reopen_with_a_bad_time_shows_the_form_again_and_changes_nothing(admin_c
     assert not AuditEntry.objects.exists()
 
 
+@pytest.mark.parametrize("closes_at", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+def test_reopen_with_a_time_out_of_range_is_refused_not_an_error(admin_client, poll, closes_at):
+    services.poll_close(poll=poll)
+
+    response = run_action(admin_client, "reopen", [poll], apply="yes", closes_at=closes_at)
+
+    assert response.status_code == 200
+    poll.refresh_from_db()
+    assert not poll.is_open()
+
+
+def test_changing_the_closing_time_to_the_last_day_there_is_is_refused(admin_client, poll):
+    data = poll_change_data(poll)
+    data.update({"closes_at_0": "9999-12-31", "closes_at_1": "23:59:59"})
+
+    response = admin_client.post(reverse("admin:polls_poll_change", args=[poll.pk]), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["closes_at"] == [
+        "The closing time must be at most 30 days from now."
+    ]
+
+
 def test_reopen_refuses_polls_that_are_open(admin_client, poll):
     response = run_action(admin_client, "reopen", [poll])
     assert page_messages(response) == [

@@ -564,8 +564,8 @@ poll = Poll.objects.create(
     title="Due?", author=author, created_at=now - timedelta(hours=2),
     closes_at=now - timedelta(hours=1),
 )
-Option.objects.create(poll=poll, label="Yes", position=1)
-Option.objects.create(poll=poll, label="No", position=2)
+Option.objects.create(poll=poll, label="Yes", label_key="yes", position=1)
+Option.objects.create(poll=poll, label="No", label_key="no", position=2)
 print(poll.pk)
 """
 

@@ -93,6 +93,56 @@ def test_poll_create_refuses_labels_over_100_characters_and_non_text():
     assert errors["options"][1] == "Option 2 must be text."
 
 
+@pytest.mark.parametrize(
+    "labels",
+    [
+        ["I", "\u0130"],  # PostgreSQL's lower() calls them equal, Python's casefold() did not
+        ["Yes", "\u03a5es"],  # a Greek capital upsilon
+        ["Yes", "Ye\u200bs"],  # a zero-width space
+        ["Yes", "Ye\u0301s"],  # a combining accent
+    ],
+)
+def test_poll_create_refuses_labels_that_look_the_same(labels):
+    errors = create_errors(option_labels=labels)
+
+    assert errors == {"options": [f'Option 2 ("{labels[1]}") is already in this poll.']}
+
+
+def test_poll_create_stores_each_options_label_key(user):
+    poll = services.poll_create(author=user, title="Q", option_labels=["Yes", "No"])
+
+    assert [(o.label, o.label_key) for o in poll.options.all()] == [("Yes", "yes"), ("No", "no")]
+
+
+def test_poll_create_refuses_a_label_that_shows_nothing():
+    errors = create_errors(option_labels=["\u200b\u200b", "Pizza", "Sushi"])
+
+    assert errors == {"options": ["Option 1 cannot be blank."]}
+
+
+def test_poll_create_counts_the_options_before_looking_at_any_label(monkeypatch):
+    looked_at = []
+    real_text_errors = services._text_errors
+    monkeypatch.setattr(
+        services,
+        "_text_errors",
+        lambda value, **kwargs: looked_at.append(value) or real_text_errors(value, **kwargs),
+    )
+    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+
+    errors = create_errors(option_labels=["x"] * 600_000)
+
+    assert errors == {"options": ["A poll can have at most 20 options (it has 600000)."]}
+    assert looked_at == ["Lunch?"]  # the title only
+
+
+def test_poll_create_reports_a_handful_of_label_problems_at_most():
+    errors = create_errors(option_labels=["x" * 101] * 20)
+
+    assert len(errors["options"]) == services.MAX_MESSAGES_PER_FIELD
+    assert errors["options"][-1] == "And 16 more problems."
+
+
 def test_poll_create_refuses_options_that_are_not_a_list():
     assert create_errors(option_labels="Yes,No") == {
         "options": ["Give the options as a list of labels."]
@@ -478,3 +528,56 @@ def test_user_password_changed_revokes_only_that_users_tokens(user, other_user):
     kept = Token.objects.create(user=other_user)
     assert services.user_password_changed(user=user) == 1
     assert list(Token.objects.all()) == [kept]
+
+
+# --- poll_reword ------------------------------------------------------------------------------
+
+
+def test_poll_reword_refuses_a_label_that_looks_like_another(poll):
+    first, second, _ = poll.options.all()
+
+    with pytest.raises(ValidationError) as refused:
+        services.poll_reword(poll=poll, labels={second.pk: "\u039fption 1"})  # Greek capital O
+
+    assert refused.value.message_dict == {
+        "options": ['Option 2 ("\u039fption 1") is already in this poll.']
+    }
+    assert Option.objects.get(pk=second.pk).label == "Option 2"
+
+
+def test_poll_reword_keeps_each_label_key_with_its_label(poll):
+    first, second, third = poll.options.all()
+
+    services.poll_reword(poll=poll, labels={first.pk: "Option 2", second.pk: "Tea\u200b"})
+
+    assert list(poll.options.values_list("label", "label_key")) == [
+        ("Option 2", "optlon 2"),
+        ("Tea\u200b", "tea"),
+        ("Option 3", "optlon 3"),
+    ]
+
+
+def test_poll_reword_rewrites_a_stale_key_of_an_unchanged_label(poll):
+    first, second, _ = poll.options.all()
+    Option.objects.filter(pk=second.pk).update(label_key=f"optlon 2~ID{second.pk}")
+
+    services.poll_reword(poll=poll, labels={first.pk: "Soup"})
+
+    assert Option.objects.get(pk=second.pk).label_key == "optlon 2"
+
+
+def test_poll_reword_turns_the_constraint_refusing_into_a_validation_error(poll, monkeypatch):
+    """Should the rule ever pass two labels the database calls the same (a change committed at
+    the same moment), the answer is the duplicate-label error, not a database error."""
+    first, second, _ = poll.options.all()
+    monkeypatch.setattr(services, "_clean_option_labels", lambda labels: (list(labels), []))
+
+    with pytest.raises(ValidationError) as refused:
+        services.poll_reword(poll=poll, labels={first.pk: "Same", second.pk: "same"})
+
+    assert refused.value.message_dict == {"options": [services.DUPLICATE_LABEL]}
+    assert list(poll.options.values_list("label", flat=True)) == [
+        "Option 1",
+        "Option 2",
+        "Option 3",
+    ]

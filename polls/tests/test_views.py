@@ -406,6 +406,58 @@ def test_create_needs_two_options(signed_in):
     assert response.content.decode().count('name="options"') == 2
 
 
+def test_create_with_600000_option_fields_is_a_small_400_and_looks_at_no_label(
+    signed_in, monkeypatch
+):
+    looked_at = []
+    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+    body = "title=Q%3F&days=1&hours=0&minutes=0&" + "options=x&" * 600_000
+
+    response = signed_in.post(
+        reverse("polls:create"), body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert len(response.content) < 20_000
+    assert looked_at == []
+    assert not Poll.objects.exists()
+
+
+def test_a_form_with_more_fields_than_any_votr_form_has_is_a_400(signed_in):
+    """DATA_UPLOAD_MAX_NUMBER_FIELDS: 300, above the admin's largest form."""
+    response = signed_in.post(
+        reverse("polls:create"), create_data(options=[f"Option {n}" for n in range(400)])
+    )
+
+    assert response.status_code == 400
+    assert not Poll.objects.exists()
+
+
+def test_create_with_more_options_than_allowed_is_refused_on_the_count_alone(
+    signed_in, monkeypatch
+):
+    looked_at = []
+    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+
+    response = signed_in.post(
+        reverse("polls:create"), create_data(options=[f"Option {n}" for n in range(250)])
+    )
+
+    assert response.context["form"].errors["options"] == [
+        "A poll can have at most 20 options (it has 250)."
+    ]
+    assert looked_at == []
+    assert response.content.decode().count('name="options"') == 20
+
+
+def test_create_with_labels_that_look_the_same_shows_the_duplicate_error(signed_in):
+    response = signed_in.post(reverse("polls:create"), create_data(options=["I", "\u0130"]))
+
+    assert response.context["form"].errors["options"] == [
+        'Option 2 ("\u0130") is already in this poll.'
+    ]
+
+
 def test_create_refuses_more_than_30_days(signed_in):
     response = signed_in.post(reverse("polls:create"), create_data(days="30", hours="1"))
     assert response.context["form"].errors["days"] == [
@@ -413,7 +465,7 @@ def test_create_refuses_more_than_30_days(signed_in):
     ]
 
 
-@pytest.mark.parametrize("value", ["-1", "abc", ""])
+@pytest.mark.parametrize("value", ["-1", "abc", "", "99999999999999999999"])
 def test_create_refuses_a_bad_duration_number(signed_in, value):
     response = signed_in.post(reverse("polls:create"), create_data(hours=value))
     assert response.status_code == 200

@@ -35,7 +35,7 @@ def test_bad_utf8_is_400(authed):
 
 
 def test_deeply_nested_json_is_400(authed):
-    response = authed.post(POLLS, b"[" * 100_000, content_type="application/json")
+    response = authed.post(POLLS, b"[" * 60_000, content_type="application/json")
 
     assert_error_shape(response, 400, "parse_error")
 
@@ -54,6 +54,15 @@ def test_a_huge_body_is_413_and_nothing_is_created(authed, settings):
 
     assert_error_shape(response, 413, "too_large")
     assert not Poll.objects.exists()
+
+
+def test_a_body_larger_than_the_largest_valid_poll_is_413(authed):
+    """DATA_UPLOAD_MAX_MEMORY_SIZE: 64 KiB, twice the largest poll a client can create."""
+    payload = json.dumps({"title": "Q?", "options": ["A", "B"], "padding": "x" * 70_000})
+
+    response = authed.post(POLLS, payload, content_type="application/json")
+
+    assert_error_shape(response, 413, "too_large")
 
 
 def test_a_form_body_is_415(authed):
@@ -87,6 +96,85 @@ def test_wrong_types_and_values_are_400_per_field(authed, payload):
     assert set(body["errors"]) <= {"title", "options", "closes_at"}
     assert body["errors"]
     assert not Poll.objects.exists()
+
+
+def test_a_600000_option_body_answers_a_small_4xx_without_looking_at_the_labels(
+    authed, monkeypatch
+):
+    """2.4 MB of options once cost ~10 s of a worker and answered ~20 MB of errors."""
+    looked_at = count_label_validations(monkeypatch)
+    body = json.dumps({"title": "Q?", "options": [""] * 600_000})
+    assert len(body) < 2_500_000  # under Django's default limit
+
+    response = authed.post(POLLS, body, content_type="application/json")
+
+    assert_error_shape(response, 413, "too_large")
+    assert len(response.content) < 200
+    assert looked_at == []
+
+
+def test_an_oversized_option_list_within_the_body_limit_is_refused_on_its_length(
+    authed, monkeypatch, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000_000
+    looked_at = count_label_validations(monkeypatch)
+    body = json.dumps({"title": "Q?", "options": ["x"] * 600_000})
+
+    response = authed.post(POLLS, body, content_type="application/json")
+
+    body = assert_error_shape(response, 400, "invalid")
+    assert body["errors"] == {"options": ["A poll can have at most 20 options (it has 600000)."]}
+    assert len(response.content) < 300
+    assert looked_at == []
+    assert not Poll.objects.exists()
+
+
+def count_label_validations(monkeypatch) -> list:
+    """Every option label the serializer or the services look at, from now on."""
+    from polls import services
+    from polls.api.serializers import StrictCharField
+
+    looked_at = []
+    real_to_internal_value = StrictCharField.to_internal_value
+    real_label_key = services.label_key
+
+    def to_internal_value(field, data):
+        if field.field_name == "":  # a list's child, not a named field
+            looked_at.append(data)
+        return real_to_internal_value(field, data)
+
+    monkeypatch.setattr(StrictCharField, "to_internal_value", to_internal_value)
+    monkeypatch.setattr(
+        services, "label_key", lambda label: looked_at.append(label) or real_label_key(label)
+    )
+    return looked_at
+
+
+@pytest.mark.parametrize("label", ["x" * 101, 7])
+def test_an_answer_carries_a_handful_of_messages_per_field_at_most(authed, label):
+    response = authed.post(POLLS, {"title": "Q?", "options": [label] * 20}, format="json")
+
+    body = assert_error_shape(response, 400, "invalid")
+    assert len(body["errors"]["options"]) == 5
+    assert body["errors"]["options"][-1] == "And 16 more problems."
+
+
+def test_an_overlong_username_at_login_is_400_before_it_is_recorded(api, db):
+    """django-axes records a failed login's username in 255 characters (a 500 on PostgreSQL)."""
+    response = api.post("/api/auth/token/", {"username": "u" * 300, "password": "x"}, format="json")
+
+    body = assert_error_shape(response, 400, "invalid")
+    assert list(body["errors"]) == ["username"]
+
+
+def test_an_overlong_email_at_sign_up_is_400(api, db):
+    """Over the column's 254 characters, though a valid address (a 500 on PostgreSQL)."""
+    email = "a" * 64 + "@" + ".".join(["b" * 60] * 4) + ".example"
+    details = {"username": "newcomer", "email": email, "password": "a-long-passphrase"}
+
+    body = assert_error_shape(api.post("/api/users/", details, format="json"), 400, "invalid")
+
+    assert list(body["errors"]) == ["email"]
 
 
 def test_list_item_errors_say_which_item(authed):

@@ -126,3 +126,26 @@ def test_docs_page_loads_everything_from_our_own_site(api, db):
     assert script.status_code == 200
     assert script["Content-Type"].startswith("application/javascript")
     assert "/api/schema/" in script.content.decode()
+
+
+def test_schema_publishes_the_limits_the_server_enforces(api, db):
+    document = schema(api)
+    bodies = document["components"]["schemas"]
+
+    create = bodies["PollCreateInputRequest"]["properties"]
+    assert create["title"] == {"type": "string", "minLength": 1, "maxLength": 200}
+    assert (create["options"]["minItems"], create["options"]["maxItems"]) == (2, 20)
+    assert create["options"]["items"] == {"type": "string", "minLength": 1, "maxLength": 100}
+    sign_up = bodies["SignUpInputRequest"]["properties"]
+    assert (sign_up["username"]["minLength"], sign_up["username"]["maxLength"]) == (1, 150)
+    assert (sign_up["email"]["minLength"], sign_up["email"]["maxLength"]) == (1, 254)
+    assert sign_up["password"]["minLength"] == 8
+    assert bodies["TokenInputRequest"]["properties"]["username"]["maxLength"] == 150
+
+    def query(path, name):
+        operation = document["paths"][path]["get"]
+        return next(p["schema"] for p in operation["parameters"] if p["name"] == name)
+
+    assert query("/api/polls/", "page") == {"type": "integer", "minimum": 1}
+    assert query("/api/polls/", "page_size") == {"type": "integer", "minimum": 1, "maximum": 100}
+    assert query("/api/options/", "search")["maxLength"] == 200

@@ -296,6 +296,30 @@ def test_create_poll_reports_every_rule_broken_per_field(authed):
     assert Poll.objects.count() == 0
 
 
+def test_create_poll_with_labels_the_database_calls_the_same_is_400(authed):
+    """["I", "İ"]: once an IntegrityError (a 500) on PostgreSQL."""
+    response = authed.post(LIST, {"title": "Q?", "options": ["I", "\u0130"]}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "options": ['Option 2 ("\u0130") is already in this poll.']
+    }
+    assert not Poll.objects.exists()
+
+
+OUT_OF_RANGE = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"]
+
+
+@pytest.mark.parametrize("closes_at", OUT_OF_RANGE)
+def test_create_poll_with_a_closing_time_out_of_range_is_400(authed, closes_at):
+    payload = {"title": "Q?", "options": ["A", "B"], "closes_at": closes_at}
+
+    response = authed.post(LIST, payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"closes_at": ["Datetime value out of range."]}
+
+
 def test_create_poll_refuses_a_closing_time_without_offset(authed):
     naive = (timezone.now() + timedelta(days=1)).replace(tzinfo=None).isoformat()
 
@@ -385,6 +409,37 @@ def test_rescheduling_too_far_ahead_is_400(authed, user):
     assert response.json()["errors"] == {
         "closes_at": ["The closing time must be at most 30 days from now."]
     }
+
+
+@pytest.mark.parametrize("closes_at", OUT_OF_RANGE)
+def test_rescheduling_out_of_range_is_400(authed, user, closes_at):
+    poll = PollFactory(author=user)
+
+    response = authed.patch(detail(poll), {"closes_at": closes_at}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"closes_at": ["Datetime value out of range."]}
+
+
+def test_an_empty_patch_changes_nothing_and_answers_the_poll(authed, user):
+    """The schema makes every field of a PATCH optional; the server agrees."""
+    poll = PollFactory(author=user)
+    services.poll_close(poll=poll)
+    poll.refresh_from_db()
+
+    response = authed.patch(detail(poll), {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == poll.public_id
+    assert response.json()["is_open"] is False
+    after = Poll.objects.get(pk=poll.pk)
+    assert (after.closes_at, after.closed_at) == (poll.closes_at, poll.closed_at)
+
+
+def test_an_empty_patch_is_still_only_for_the_author_or_staff(api, authed, staff_client, poll):
+    assert authed.patch(detail(poll), {}, format="json").status_code == 403
+    assert api.patch(detail(poll), {}, format="json").status_code == 401
+    assert staff_client.patch(detail(poll), {}, format="json").status_code == 200
 
 
 def test_put_is_not_offered(authed, user):

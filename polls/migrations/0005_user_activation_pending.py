@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('polls', '0003_auditentry'),
+        ('polls', '0004_option_label_key'),
     ]
 
     operations = [
