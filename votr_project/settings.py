@@ -106,6 +106,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Over-long URLs (414) and bodies in a charset other than UTF-8 (400): refused here, before
+    # the CSRF check or a view reads the body, and after every middleware above, so the answer
+    # carries the security headers. None of the above reads the body.
+    "votr_project.middleware.RequestLimitsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
