@@ -303,3 +303,15 @@ def test_a_forged_path_stays_on_its_access_line(gunicorn):
         'method=GET path="/api/x\\nmethod=POST path=\\"/api/polls/\\" status=201\\"\\\\" '
         "status=404 "
     )
+
+
+def test_the_apps_own_log_lines_hold_no_raw_client_line_break(client, caplog):
+    """Django escapes the path of its "Not Found" line; django-axes masks the username (and
+    address) of a failed login, so neither can start a forged line."""
+    caplog.set_level("DEBUG")
+    client.post("/accounts/login/", {"username": "x\nFORGED", "password": "y"})
+    client.get("/x%0AFORGED")
+    messages = [record.getMessage() for record in caplog.records]
+    assert "Not Found: /x\\nFORGED" in messages
+    assert any("login failure" in message for message in messages)
+    assert not any("\n" in message for message in messages)
