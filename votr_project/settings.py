@@ -66,6 +66,16 @@ if not SECRET_KEY:
             "or set DJANGO_DEBUG=1 for local development."
         )
     SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"  # noqa: S105
+elif not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
+    # Django's own deploy check (security.W009) only warns. The value is never echoed.
+    # https://docs.djangoproject.com/en/5.2/ref/checks/#security
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is too weak for production: use at least 50 characters, at least 5 "
+        "of them different, not starting with 'django-insecure' (for example the output of "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
@@ -142,6 +152,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Over-long URLs (414) and bodies in a charset other than UTF-8 (400): refused here, before
+    # the CSRF check or a view reads the body, and after every middleware above, so the answer
+    # carries the security headers. None of the above reads the body.
+    "votr_project.middleware.RequestLimitsMiddleware",
     # Last, as django-axes asks: it turns a lockout into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,6 +3,8 @@ with the Error shape, so clients (and schemathesis) know every status they may g
 
 from drf_spectacular.openapi import AutoSchema
 
+from votr_project.middleware import MAX_URL_LENGTH
+
 ERROR_STATUSES = {
     "400": "Malformed request or invalid values (per-field messages in `errors`).",
     "401": "Not authenticated, or a bad token.",
@@ -10,6 +12,7 @@ ERROR_STATUSES = {
     "404": "No such object.",
     "409": "Refused by the state of the poll (already voted, poll closed).",
     "413": "Request body too large.",
+    "414": f"Address (path and query) longer than {MAX_URL_LENGTH} characters.",
     "415": "Request body not JSON.",
     "429": "Too many requests; retry after the seconds in Retry-After.",
 }
@@ -25,7 +28,7 @@ class VotrAutoSchema(AutoSchema):
         return schema
 
     def _error_statuses(self) -> list[str]:
-        statuses = ["400", "401", "429"]
+        statuses = ["400", "401", "414", "429"]
         if self.method != "GET":
             statuses.append("403")
         if "{" in self.path or (self.method == "GET" and self._is_list_view()):

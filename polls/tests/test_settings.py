@@ -1,6 +1,7 @@
 """The settings module reads everything from the environment and stops start-up, naming the
 variable, when production configuration is missing or malformed."""
 
+import json
 import os
 import runpy
 import subprocess
@@ -11,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
+
+from .test_production import SECRET_KEY as PROCFILE_TEST_SECRET
 
 SETTINGS_FILE = settings.BASE_DIR / "votr_project" / "settings.py"
 PRODUCTION = {
@@ -66,6 +69,48 @@ def test_start_up_with_the_secret_succeeds():
     assert "System check identified no issues" in result.stdout
 
 
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "short-but-random-Zq8vX2",  # under 50 characters
+        "ab" * 30,  # fewer than 5 distinct characters
+        "django-insecure-" + "q7Zx9Lm2Vb8Nc4Kd6Hf1Jg3Tr5Yw0Ps" * 2,  # Django's placeholder prefix
+    ],
+)
+def test_start_up_with_a_weak_secret_stops_without_echoing_it(weak):
+    result = run_manage("check", DJANGO_ALLOWED_HOSTS="votr.example.com", DJANGO_SECRET_KEY=weak)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is too weak" in result.stderr
+    assert weak not in result.stderr + result.stdout
+
+
+def test_debug_mode_accepts_any_secret(monkeypatch):
+    assert load_settings(monkeypatch, DJANGO_DEBUG="1", DJANGO_SECRET_KEY="dev")["DEBUG"] is True
+
+
+def test_every_secret_the_project_runs_production_settings_with_is_strong(monkeypatch):
+    """dev.py's test environment (CI), the Procfile test's and this module's; app.json has
+    Heroku generate one (64 hexadecimal characters) and .env.example generates one."""
+    dev = runpy.run_path(str(settings.BASE_DIR / "dev.py"))
+    for secret in (
+        dev["TEST_ENVIRONMENT"]["DJANGO_SECRET_KEY"],
+        PROCFILE_TEST_SECRET,
+        PRODUCTION["DJANGO_SECRET_KEY"],
+    ):
+        loaded = load_settings(monkeypatch, **PRODUCTION | {"DJANGO_SECRET_KEY": secret})
+        assert loaded["SECRET_KEY"] == secret
+    app = json.loads((settings.BASE_DIR / "app.json").read_text())
+    assert app["env"]["DJANGO_SECRET_KEY"] == {
+        "description": app["env"]["DJANGO_SECRET_KEY"]["description"],
+        "generator": "secret",
+    }
+    example = (settings.BASE_DIR / ".env.example").read_text()
+    assert (
+        "DJANGO_SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        in example
+    )
+
+
 def test_debug_is_off_unless_set(monkeypatch):
     assert load_settings(monkeypatch, **PRODUCTION)["DEBUG"] is False
     assert load_settings(monkeypatch, DJANGO_DEBUG="1")["DEBUG"] is True
@@ -104,7 +149,7 @@ def test_production_without_a_well_formed_site_url_stops_naming_it(monkeypatch, 
 @pytest.mark.parametrize(
     ("environment", "named"),
     [
-        ({"DJANGO_SECRET_KEY": "x" * 60}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_SECRET_KEY": PRODUCTION["DJANGO_SECRET_KEY"]}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_DEBUG": "maybe"}, "DJANGO_DEBUG"),
         ({**PRODUCTION, "DJANGO_SECURE_HSTS_SECONDS": "a year"}, "DJANGO_SECURE_HSTS_SECONDS"),
     ],
