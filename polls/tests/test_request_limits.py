@@ -204,6 +204,8 @@ def gunicorn(tmp_path_factory):
         "STORAGES = {**STORAGES, 'staticfiles': {'BACKEND': "  # noqa: F405
         "'django.contrib.staticfiles.storage.StaticFilesStorage'}}\n"
         "CACHES = {'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}\n"
+        # An existing folder, so whitenoise has no "No directory" warning to add to the log.
+        f"STATIC_ROOT = {str(folder)!r}\n"
     )
     port = free_port()
     log_path = folder / "gunicorn.log"
@@ -216,6 +218,7 @@ def gunicorn(tmp_path_factory):
         "PYTHONPATH": f"{folder}{os.pathsep}{BASE_DIR}",
         "DJANGO_SECRET_KEY": "a-production-secret-that-is-long-and-random-enough-0123456789abcdef",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SITE_URL": "http://127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}",
         "PORT": str(port),

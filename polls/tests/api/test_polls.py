@@ -436,10 +436,15 @@ def test_an_empty_patch_changes_nothing_and_answers_the_poll(authed, user):
     assert (after.closes_at, after.closed_at) == (poll.closes_at, poll.closed_at)
 
 
-def test_an_empty_patch_is_still_only_for_the_author_or_staff(api, authed, staff_client, poll):
+def test_an_empty_patch_is_still_only_for_the_author_or_a_holder_of_change_poll(
+    api, authed, staff_client, poll
+):
     assert authed.patch(detail(poll), {}, format="json").status_code == 403
     assert api.patch(detail(poll), {}, format="json").status_code == 401
-    assert staff_client.patch(detail(poll), {}, format="json").status_code == 200
+    assert staff_client().patch(detail(poll), {}, format="json").status_code == 403
+    assert (
+        staff_client("polls.change_poll").patch(detail(poll), {}, format="json").status_code == 200
+    )
 
 
 def test_put_is_not_offered(authed, user):
