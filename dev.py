@@ -80,7 +80,6 @@ def run() -> int:
     env = {**os.environ}
     env.setdefault("DJANGO_DEBUG", "1")
     manage("migrate", "--no-input", "--verbosity", "0", env=env)
-    manage("createcachetable", env=env)
     manage("load_demo", "--username", DEMO_USERNAME, "--password", DEMO_PASSWORD, env=env)
     manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
 
