@@ -81,6 +81,27 @@ def _test_speedups():
         yield
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "_django_db_helper"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts(request):
+    """Throttle counts (API and page forms) live in the shared cache, which outlives a test:
+    Redis, or a table that live-server tests really commit to and that no flush empties. Start
+    and end every test at zero, so no test is refused for an earlier one's requests."""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if uses_database:
+        request.getfixturevalue("_django_db_helper")  # as the test itself would
+    elif not cache_is_redis():
+        yield
+        return
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def database_cache(db):
     """The database cache, empty, whatever REDIS_URL says (each throttle check then costs two

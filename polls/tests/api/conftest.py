@@ -1,16 +1,6 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts(db):
-    """Throttle counts live in the shared cache (a database table that live-server tests really
-    commit to): start every test from zero so no test is refused for an earlier one's requests."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
