@@ -3,6 +3,11 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 
+@pytest.fixture(autouse=True)
+def _api_tests_use_the_database(db):
+    """Every API request reads the database (its token, the throttle counts' cache table)."""
+
+
 @pytest.fixture
 def api():
     return APIClient()
