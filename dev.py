@@ -83,7 +83,6 @@ def run() -> int:
     env.setdefault("DJANGO_DEBUG", "1")
     env.setdefault("DJANGO_SITE_URL", f"http://{HOST}:{PORT}")
     manage("migrate", "--no-input", "--verbosity", "0", env=env)
-    manage("createcachetable", env=env)
     manage("load_demo", "--username", DEMO_USERNAME, "--password", DEMO_PASSWORD, env=env)
     manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
 

@@ -11,6 +11,8 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import KombuError
 
+from votr_project.cache import cache_purge_expired
+
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -49,6 +51,16 @@ def close_due_polls_task() -> int:
     if poll_ids:
         logger.info("close_due_polls_task: closed %d poll(s)", len(poll_ids))
     return len(poll_ids)
+
+
+@shared_task(name="polls.tasks.purge_expired_cache_task", **RETRY)
+def purge_expired_cache_task() -> int:
+    """Beat: delete the database cache's expired entries (throttle counts whose window is
+    over), which that cache never culls on write. Nothing to do with Redis, which expires keys."""
+    purged = cache_purge_expired()
+    if purged:
+        logger.info("purge_expired_cache_task: deleted %d expired cache entries", purged)
+    return purged
 
 
 # Sending an email cannot be undone, so this one message is acknowledged when it is received:

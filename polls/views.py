@@ -1,3 +1,5 @@
+import math
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -12,10 +14,32 @@ from django.views import generic
 from django.views.decorators.cache import never_cache
 
 from . import services
+from .api import throttles
 from .forms import PollForm, SignUpForm
 from .models import Option, Poll
 
 RECENTLY_CLOSED_SHOWN = 6
+
+
+class RateLimitedPostMixin:
+    """A page form counted against the same throttles (scopes, rates and counts) as its API
+    twin. The view calls `refused()` in post(), before any work, so only POSTs count."""
+
+    post_throttles: tuple = ()
+
+    def refused(self):
+        """The friendly 429 page when this POST is over a limit, else None."""
+        wait = throttles.throttle_wait(
+            self.request, [throttle() for throttle in self.post_throttles], self
+        )
+        if wait is None:
+            return None
+        seconds = max(1, math.ceil(wait))
+        response = render(
+            self.request, "429.html", {"minutes": math.ceil(seconds / 60)}, status=429
+        )
+        response["Retry-After"] = str(seconds)
+        return response
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -85,16 +109,19 @@ class PollDetailView(generic.DetailView):
         return context
 
 
-class VoteView(generic.View):
+class VoteView(RateLimitedPostMixin, generic.View):
     """POST only: cast the signed-in voter's ballot, then back to the poll (post/redirect/get)."""
 
     http_method_names = ["post"]
+    post_throttles = (throttles.VoteThrottle,)
 
     def post(self, request, public_id):
         poll = _poll_or_404(public_id, Poll.objects.only("id", "public_id"))
         if not request.user.is_authenticated:
             messages.info(request, "Log in to vote; you will come back to this poll.")
             return redirect(f"{reverse('login')}?next={poll.get_absolute_url()}")
+        if refused := self.refused():
+            return refused
         option_id = request.POST.get("option", "")
         if not option_id:
             messages.error(request, "Choose an option, then press Vote.")
@@ -138,9 +165,10 @@ def option_labels_json(request):
     return JsonResponse({"labels": Option.objects.label_suggestions(search=query)})
 
 
-class PollCreateView(LoginRequiredMixin, generic.FormView):
+class PollCreateView(LoginRequiredMixin, RateLimitedPostMixin, generic.FormView):
     template_name = "polls/create.html"
     form_class = PollForm
+    post_throttles = (throttles.PollCreateThrottle,)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -149,6 +177,8 @@ class PollCreateView(LoginRequiredMixin, generic.FormView):
             # Add/Remove option without JavaScript: show the form again, keeping what was typed.
             form = PollForm(initial=self._typed(form))
             return self.render_to_response(self.get_context_data(form=form, rows=rows))
+        if refused := self.refused():
+            return refused
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
 
     @staticmethod
@@ -204,14 +234,18 @@ class PollCloseView(LoginRequiredMixin, generic.View):
 # --- Accounts -----------------------------------------------------------------------------
 
 
-class SignUpView(generic.FormView):
+class SignUpView(RateLimitedPostMixin, generic.FormView):
     template_name = "registration/signup.html"
     form_class = SignUpForm
+    post_throttles = (throttles.SignUpThrottle,)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             return redirect("polls:index")
         return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self.refused() or super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
@@ -271,9 +305,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(RateLimitedPostMixin, auth_views.PasswordResetView):
     """Emails a one-time link to set a new password. Says the same whether or not an account
     has that address, so the page cannot be used to find out who has signed up."""
+
+    post_throttles = (throttles.PasswordResetThrottle, throttles.PasswordResetTargetThrottle)
+
+    def post(self, request, *args, **kwargs):
+        return self.refused() or super().post(request, *args, **kwargs)
 
     def get_success_url(self):
         return reverse("password_reset_done")

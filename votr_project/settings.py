@@ -210,14 +210,59 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# A cache every web process and dyno shares (API throttling and login lockouts count there), in
-# the database the site already has. `manage.py createcachetable` creates its table.
-# https://docs.djangoproject.com/en/5.2/topics/cache/#database-caching
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "votr_cache",
+# --- Cache ------------------------------------------------------------------------------------
+# Throttle counts (API and page forms, polls/api/throttles.py) live in the default cache, which
+# every web process and dyno shares.
+# With REDIS_URL (what Heroku's Key-Value Store add-on sets): Django's Redis cache (redis-py with
+# hiredis). Heroku serves it over TLS (rediss://) with a self-signed certificate, which Heroku's
+# guide for Django says not to verify; plain redis:// URLs get no TLS options at all.
+# https://devcenter.heroku.com/articles/connecting-heroku-redis#connecting-in-python
+# Short socket timeouts: a hung or unreachable Redis costs a request a fraction of a second, and
+# the throttles then let requests through for a while (logged once) rather than answer 500.
+# Without REDIS_URL: a table in the site's database (migration polls 0004 creates it, so
+# `migrate` alone is enough), whose entries are never culled while unexpired; the worker's beat
+# purges expired ones (votr_project/cache.py).
+# https://docs.djangoproject.com/en/5.2/topics/cache/
+
+CACHE_TABLE = "votr_cache"
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+
+
+def redis_cache(url: str) -> dict:
+    parts = urlsplit(url)
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    database = parts.path.strip("/")
+    if not (
+        parts.scheme in {"redis", "rediss"}
+        and parts.hostname
+        and port_ok
+        and (database == "" or database.isdigit())
+    ):
+        # The URL holds a password, so the message names the variable and never echoes it.
+        raise ImproperlyConfigured(
+            "REDIS_URL is not a Redis URL Votr understands "
+            "(expected redis://[:password@]host:port[/db] or rediss://...)."
+        )
+    options = {
+        "socket_connect_timeout": env_int("DJANGO_REDIS_CONNECT_TIMEOUT_MS", 500) / 1000,
+        "socket_timeout": env_int("DJANGO_REDIS_TIMEOUT_MS", 500) / 1000,
     }
+    if parts.scheme == "rediss":
+        options["ssl_cert_reqs"] = None
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "OPTIONS": options,
+    }
+
+
+CACHES = {
+    "default": redis_cache(REDIS_URL)
+    if REDIS_URL
+    else {"BACKEND": "votr_project.cache.UnculledDatabaseCache", "LOCATION": CACHE_TABLE}
 }
 
 # --- Accounts ---------------------------------------------------------------------------------
@@ -262,7 +307,8 @@ AXES_VERBOSE = False
 # --- REST API (Django REST framework) --------------------------------------------------------
 # Token and session auth (session requests need the CSRF token), JSON only, one error shape
 # (polls/api/errors.py). Throttle counts live in the default cache, which every web process and
-# dyno shares; rates are "<number>/<second|minute|hour|day>".
+# dyno shares; rates are "<number>/<second|minute|hour|day>". The page forms that write (sign-up,
+# password reset, poll creation, voting) use the same scopes and counts (polls/api/throttles.py).
 # https://www.django-rest-framework.org/api-guide/settings/
 
 
@@ -287,7 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["polls.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "polls.api.pagination.PollPagination",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        "polls.api.throttles.AnonymousRateThrottle",
         "polls.api.throttles.SignedInRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -296,6 +342,8 @@ REST_FRAMEWORK = {
         "votes": env_rate("DJANGO_THROTTLE_VOTES", "30/minute"),
         "signup": env_rate("DJANGO_THROTTLE_SIGNUP", "10/hour"),
         "poll_create": env_rate("DJANGO_THROTTLE_POLL_CREATE", "30/hour"),
+        # Per client address and, separately, per address the email goes to (pages only).
+        "password_reset": env_rate("DJANGO_THROTTLE_PASSWORD_RESET", "5/hour"),
     },
     # Throttles key anonymous clients by the X-Forwarded-For entry TRUSTED_PROXY_HOPS places
     # from the right; with 0, by the TCP peer, so a client's own header never changes its key.
@@ -460,6 +508,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "polls.tasks.close_due_polls_task",
         "schedule": VOTR_SWEEP_SECONDS,
         "options": {"expires": VOTR_SWEEP_SECONDS},
+    },
+    # The database cache never culls on write (votr_project/cache.py); expired rows go here.
+    "purge-expired-cache": {
+        "task": "polls.tasks.purge_expired_cache_task",
+        "schedule": 600,
+        "options": {"expires": 600},
     },
 }
 # Polls closing within this many seconds get their own message with an ETA, so they close on

@@ -5,6 +5,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.test import override_settings
 
 from .factories import PollFactory, UserFactory
@@ -20,17 +21,34 @@ def broker_is_rabbitmq() -> bool:
     return settings.CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://"))
 
 
+def cache_is_redis() -> bool:
+    return bool(settings.REDIS_URL)
+
+
+# The cache without REDIS_URL (settings: "Cache"), for tests that must run on it whatever the
+# environment says, such as the pinned query counts.
+DATABASE_CACHE = {
+    "default": {
+        "BACKEND": "votr_project.cache.UnculledDatabaseCache",
+        "LOCATION": settings.CACHE_TABLE,
+    }
+}
+
+
 def pytest_collection_modifyitems(config, items):
     """Leave out tests whose service this run does not have, and say so.
 
     They are deselected rather than skipped: the SQLite run is the quick local one, and
-    `.ci/run` runs everything again on PostgreSQL and RabbitMQ, where a missing service fails.
+    `.ci/run` runs everything again on PostgreSQL, RabbitMQ and Redis, where a missing service
+    fails.
     """
     missing = set()
     if not database_is_postgresql():
         missing.add("postgres")
     if not broker_is_rabbitmq():
         missing.add("rabbitmq")
+    if not cache_is_redis():
+        missing.add("redis")
     if not CHROMIUM.exists() and os.environ.get("VOTR_REQUIRE_BROWSER") != "1":
         missing.add("browser")
     selected, deselected, unmet = [], [], set()
@@ -45,8 +63,8 @@ def pytest_collection_modifyitems(config, items):
         if reporter:
             reporter.write_line(
                 f"votr: left out {len(deselected)} test(s) that need {', '.join(sorted(unmet))}, "
-                "absent from this run; `bash .ci/run` runs them on PostgreSQL, RabbitMQ and "
-                "Chromium."
+                "absent from this run; `bash .ci/run` runs them on PostgreSQL, RabbitMQ, Redis "
+                "and Chromium."
             )
 
 
@@ -63,6 +81,36 @@ def _test_speedups():
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "_django_db_helper"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle_counts(request):
+    """Throttle counts (API and page forms) live in the shared cache, which outlives a test:
+    Redis, or a table that live-server tests really commit to and that no flush empties. Start
+    and end every test at zero, so no test is refused for an earlier one's requests."""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if uses_database:
+        request.getfixturevalue("_django_db_helper")  # as the test itself would
+    elif not cache_is_redis():
+        yield
+        return
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def database_cache(db):
+    """The database cache, empty, whatever REDIS_URL says (each throttle check then costs two
+    queries, pinned in api/test_throttling.py)."""
+    with override_settings(CACHES=DATABASE_CACHE):
+        cache.clear()
+        yield cache
 
 
 @pytest.fixture

@@ -168,7 +168,6 @@ def test_the_lockout_survives_a_restart(tmp_path):
         return run("shell", "--verbosity", "0", "-c", script).splitlines()[-1].split()
 
     run("migrate", "--no-input", "-v", "0")
-    run("createcachetable")
     login = (
         # The pages render without collectstatic, as in the other tests (see conftest).
         "from django.test import Client, override_settings; from django.urls import reverse; "
@@ -185,3 +184,35 @@ def test_the_lockout_survives_a_restart(tmp_path):
     assert first_process == ["200"] * (settings.AXES_FAILURE_LIMIT - 1) + ["429"]
     second_process = statuses(login + f"print(post({PASSWORD!r}))")
     assert second_process == ["429"]
+
+
+# Over three times the 300 entries Django's stock database cache kept (each real failed login
+# costs some ten queries, so not the 10,000 of the throttle test).
+LOCKED_CLIENTS = 1_000
+
+
+def test_lockouts_of_many_clients_all_hold(settings):
+    """Lockouts live in the database (django-axes' database handler), not in a cache that could
+    forget some: every one of many locked-out username/address pairs stays locked."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    assert settings.AXES_HANDLER == "axes.handlers.database.AxesDatabaseHandler"
+    settings.AXES_FAILURE_LIMIT = 1
+    factory = RequestFactory()
+
+    def attempt(n):
+        address = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+        return factory.post(reverse("login"), REMOTE_ADDR=address), {"username": f"user{n}"}
+
+    for n in range(LOCKED_CLIENTS):
+        request, credentials = attempt(n)
+        authenticate(request, password="wrong-password", **credentials)
+
+    assert AccessAttempt.objects.count() == LOCKED_CLIENTS
+    locked = sum(
+        AxesProxyHandler.is_locked(request, credentials)
+        for request, credentials in map(attempt, range(LOCKED_CLIENTS))
+    )
+    assert locked == LOCKED_CLIENTS

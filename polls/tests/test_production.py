@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import brotli
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import OperationalError
 from django.test import Client, override_settings
@@ -54,6 +55,7 @@ CONFIG_VARIABLES = {
     "RABBITMQ_BIGWIG_TX_URL",
     "CELERY_BROKER_URL",
     "CELERY_TASK_DEFAULT_QUEUE",
+    "REDIS_URL",
     "PORT",
     "WEB_CONCURRENCY",
 }
@@ -105,7 +107,7 @@ def test_procfile_declares_release_web_and_worker():
     processes = dict(line.split(":", 1) for line in lines if re.match(r"^[A-Za-z0-9_-]+:", line))
     assert set(processes) == {"release", "web", "worker"}
     assert "migrate --no-input" in processes["release"]
-    assert "createcachetable" in processes["release"]
+    assert "createcachetable" not in processes["release"]  # migrate makes the cache table
     assert "gunicorn --config gunicorn.conf.py votr_project.wsgi" in processes["web"]
 
 
@@ -129,7 +131,11 @@ def test_gunicorn_takes_port_and_workers_from_the_platform(monkeypatch):
 
 def test_app_json_provisions_what_the_settings_read():
     app = json.loads((BASE_DIR / "app.json").read_text())
-    assert {addon["plan"] for addon in app["addons"]} == {"heroku-postgresql", "rabbitmq-bigwig"}
+    assert {addon["plan"] for addon in app["addons"]} == {
+        "heroku-postgresql",
+        "rabbitmq-bigwig",
+        "heroku-redis",  # sets REDIS_URL, the shared cache of the throttles
+    }
     assert app["env"]["DJANGO_SECRET_KEY"]["generator"] == "secret"
     assert "DJANGO_ALLOWED_HOSTS" in app["env"]
     assert app["env"]["DJANGO_SITE_URL"]["required"] is True  # links in account emails
@@ -590,10 +596,12 @@ def test_procfile_release_web_and_worker_run_as_on_heroku(
         VOTR_SWEEP_SECONDS="5",
         PORT=str(port),
         WEB_CONCURRENCY="2",
+        # The machine's Redis when this run has one (`.ci/run` does), else the database cache.
+        **({"REDIS_URL": settings.REDIS_URL} if settings.REDIS_URL else {}),
     )
     honcho = [str(VENV_BIN / "honcho"), "--no-colour", "-f", "Procfile"]
 
-    # Release phase: migrations and the cache table, into an empty database.
+    # Release phase: migrations (the cache table among them), into an empty database.
     release = subprocess.run(
         [*honcho, "start", "release"],
         cwd=BASE_DIR,
@@ -684,6 +692,12 @@ def test_procfile_release_web_and_worker_run_as_on_heroku(
         assert "Secure" in session_cookie
         assert "HttpOnly" in session_cookie
 
+        # API throttle counts land in the shared cache: Redis when this run has one.
+        status, _, _ = web.get("/api/polls/")
+        assert status == 200
+        if settings.REDIS_URL:
+            assert len(cache.get("throttle_anon_127.0.0.1")) == 1
+
         # No debug page in production.
         status, _, body = web.get("/no-such-page/")
         assert status == 404
@@ -753,3 +767,62 @@ def test_procfile_release_web_and_worker_run_as_on_heroku(
     # Secrets never reach the logs.
     for secret in (SECRET_KEY, production_database["password"], broker_url):
         assert secret not in output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "shared_cache",
+    [pytest.param("database", id="database"), pytest.param("redis", marks=pytest.mark.redis)],
+)
+def test_two_web_servers_share_their_throttle_counts(production_database, shared_cache, tmp_path):
+    """Two gunicorn servers (two dynos) against one PostgreSQL, and one Redis when set: a
+    client's requests count together whichever server answers them."""
+    env = production_environment(
+        PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=production_database["url"],
+        DJANGO_THROTTLE_ANON="4/minute",
+        WEB_CONCURRENCY="1",
+        **({"REDIS_URL": settings.REDIS_URL} if shared_cache == "redis" else {}),
+    )
+    migrate = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert migrate.returncode == 0, migrate.stdout + migrate.stderr
+    servers = []
+    try:
+        for name in ("one", "two"):
+            port = free_port()
+            log = (tmp_path / f"{name}.log").open("wb")
+            process = subprocess.Popen(
+                [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "votr_project.wsgi"],
+                cwd=BASE_DIR,
+                env=env | {"PORT": str(port)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            servers.append((Web(port), process, log))
+        for web, _, _ in servers:
+
+            def healthy(web=web):
+                with contextlib.suppress(OSError):
+                    return web.get("/healthz", https=False)[0] == 200
+                return False
+
+            wait_for(healthy, timeout=90, what="both gunicorn servers to answer /healthz")
+        one, two = servers[0][0], servers[1][0]
+
+        statuses = [web.get("/api/polls/")[0] for web in (one, two, one, two, one, two)]
+    finally:
+        for _, process, log in servers:
+            process.terminate()
+            process.wait(timeout=30)
+            log.close()
+
+    # Four a minute in all, not four from each: the fifth is refused, on either server.
+    assert statuses == [200, 200, 200, 200, 429, 429]

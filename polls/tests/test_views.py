@@ -221,11 +221,12 @@ def test_vote_is_counted_and_redirects_back_to_the_poll(signed_in, user, poll):
     assert option.votes == 1
 
 
-def test_vote_query_count_is_fixed(signed_in, poll, django_assert_num_queries):
+def test_vote_query_count_is_fixed(signed_in, poll, database_cache, django_assert_num_queries):
     option_id = poll.options.first().pk
-    # poll, session, user, then vote_cast: savepoint, option with its poll, ballot, choice,
-    # counter, release (the flash message travels in a cookie)
-    with django_assert_num_queries(9):
+    # poll, session, user, the votes throttle (read, upsert), then vote_cast: savepoint,
+    # option with its poll, ballot, choice, counter, release (the flash message travels in a
+    # cookie)
+    with django_assert_num_queries(11):
         response = signed_in.post(
             reverse("polls:vote", args=[poll.public_id]), {"option": option_id}
         )

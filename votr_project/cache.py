@@ -1,0 +1,85 @@
+"""The database cache that holds throttle counts when no Redis is configured (settings: "Cache").
+
+Django's DatabaseCache counts its whole table on every write and, past MAX_ENTRIES (300), deletes
+a third of the rows, expired or not: with enough clients a throttle count is forgotten while its
+window is still open. This one writes each entry with one upsert and never deletes an unexpired
+row; the worker's beat purges expired rows (polls.tasks.purge_expired_cache_task).
+https://docs.djangoproject.com/en/5.2/topics/cache/#database-caching
+"""
+
+import base64
+import pickle
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connections, router
+from django.utils.timezone import now as tz_now
+
+# Upserts with ON CONFLICT, which both speak; another database gets Django's own behaviour.
+UPSERT_VENDORS = {"postgresql", "sqlite"}
+
+
+class UnculledDatabaseCache(DatabaseCache):
+    def _base_set(self, mode, key, value, timeout=DEFAULT_TIMEOUT):
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        if connection.vendor not in UPSERT_VENDORS:
+            return super()._base_set(mode, key, value, timeout)
+        timeout = self.get_backend_timeout(timeout)
+        zone = UTC if settings.USE_TZ else None
+        if timeout is None:
+            expires = datetime.max.replace(tzinfo=zone)
+        else:
+            expires = datetime.fromtimestamp(timeout, tz=zone)
+        expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
+        quote = connection.ops.quote_name
+        table = quote(self._table)
+        key_column, value_column, expires_column = (
+            quote(name) for name in ("cache_key", "value", "expires")
+        )
+        with connection.cursor() as cursor:
+            if mode == "touch":
+                cursor.execute(
+                    f"UPDATE {table} SET {expires_column} = %s WHERE {key_column} = %s",  # noqa: S608
+                    [expires, key],
+                )
+                return cursor.rowcount > 0
+            pickled = pickle.dumps(value, self.pickle_protocol)
+            encoded = base64.b64encode(pickled).decode("latin1")
+            # "add" replaces only an expired entry; "set" replaces any.
+            only_expired = f" WHERE {table}.{expires_column} < %s" if mode == "add" else ""
+            parameters = [key, encoded, expires]
+            if mode == "add":
+                now = tz_now().replace(microsecond=0)
+                parameters.append(connection.ops.adapt_datetimefield_value(now))
+            cursor.execute(
+                f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) "  # noqa: S608 (quoted names)
+                f"VALUES (%s, %s, %s) ON CONFLICT ({key_column}) DO UPDATE SET "
+                f"{value_column} = excluded.{value_column}, "
+                f"{expires_column} = excluded.{expires_column}{only_expired}",
+                parameters,
+            )
+            return cursor.rowcount > 0
+
+    def purge_expired(self) -> int:
+        """Delete the entries whose time is up (the expires column is indexed)."""
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        quote = connection.ops.quote_name
+        now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {quote(self._table)} WHERE {quote('expires')} < %s",  # noqa: S608
+                [now],
+            )
+            return cursor.rowcount
+
+
+def cache_purge_expired() -> int:
+    """Purge expired rows of the default cache when it is this database cache; Redis expires
+    its keys itself."""
+    cache = caches["default"]
+    return cache.purge_expired() if isinstance(cache, UnculledDatabaseCache) else 0
