@@ -161,23 +161,23 @@ def test_with_redis_there_is_nothing_to_purge(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_creates_the_table_and_leaves_one_createcachetable_made():
-    """0004 runs on a database without the table, and on one where `createcachetable` (the old
+    """0006 runs on a database without the table, and on one where `createcachetable` (the old
     release step) already made it."""
     executor = MigrationExecutor(connection)
     try:
-        executor.migrate([("polls", "0003_auditentry")])
+        executor.migrate([("polls", "0005_user_activation_pending")])
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE votr_cache")
         executor = MigrationExecutor(connection)
-        executor.migrate([("polls", "0004_cache_table")])
+        executor.migrate([("polls", "0006_cache_table")])
         assert "votr_cache" in connection.introspection.table_names()
 
         executor = MigrationExecutor(connection)
-        executor.migrate([("polls", "0003_auditentry")])
+        executor.migrate([("polls", "0005_user_activation_pending")])
         assert "votr_cache" in connection.introspection.table_names()  # not dropped
         call_command("createcachetable", verbosity=0)
         executor = MigrationExecutor(connection)
-        executor.migrate([("polls", "0004_cache_table")])
+        executor.migrate([("polls", "0006_cache_table")])
     finally:
         call_command("migrate", verbosity=0)
     assert "votr_cache" in connection.introspection.table_names()

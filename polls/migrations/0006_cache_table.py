@@ -22,7 +22,7 @@ def create_cache_table(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("polls", "0003_auditentry"),
+        ("polls", "0005_user_activation_pending"),
     ]
 
     operations = [
