@@ -5,6 +5,9 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
+from polls import services
+from votr_project import health
+
 from .factories import PollFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -61,6 +64,14 @@ def _test_speedups():
     hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with override_settings(STORAGES=storages, PASSWORD_HASHERS=hashers):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _broker_breaker_closed(monkeypatch):
+    """Each test starts with publishing allowed and no broker state remembered by /healthz: a
+    broker failure in one test (real or mocked) must not carry over to the next."""
+    monkeypatch.setattr(services, "_broker_breaker", services._BrokerBreaker())
+    monkeypatch.setattr(health, "_broker_checked", {"at": None, "up": False})
 
 
 @pytest.fixture
