@@ -61,6 +61,13 @@ class PollQuerySet(models.QuerySet):
         """Polls past their closing time whose close has not been recorded yet."""
         return self.filter(closed_at__isnull=True, closes_at__lte=now or timezone.now())
 
+    def due_for_closing_or_notice(self, *, now=None):
+        """Polls due for closing, and closed polls whose author has not been emailed yet."""
+        return self.filter(
+            Q(closed_at__isnull=True, closes_at__lte=now or timezone.now())
+            | Q(closed_at__isnull=False, close_notified_at__isnull=True)
+        )
+
     def with_total_votes(self):
         return self.annotate(total_votes=Coalesce(Sum("options__votes"), 0))
 
@@ -106,6 +113,9 @@ class Poll(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     closes_at = models.DateTimeField(default=default_closes_at)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the author was emailed the outcome of this close (None: not yet). Reset by a reopen,
+    # so each close is mailed once; the close sweep mails any closed poll still at None.
+    close_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PollQuerySet.as_manager()
 
@@ -114,6 +124,11 @@ class Poll(models.Model):
         indexes = [
             models.Index(fields=["closed_at", "closes_at"], name="poll_open_idx"),
             models.Index(fields=["-created_at"], name="poll_newest_idx"),
+            models.Index(
+                fields=["closes_at"],
+                condition=Q(closed_at__isnull=False, close_notified_at__isnull=True),
+                name="poll_unnotified_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="poll_title_not_blank"),

@@ -5,9 +5,12 @@ Django's ValidationError with a message per field; refused votes raise a VoteRef
 """
 
 import logging
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
@@ -15,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.db.models.functions import Least
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -311,7 +314,10 @@ def poll_reschedule(
     if errors:
         raise ValidationError({"closes_at": errors})
     with transaction.atomic():
-        Poll.objects.filter(pk=poll.pk).update(closes_at=closes_at, closed_at=None)
+        # A reopened poll's next close is a new one, mailed again.
+        Poll.objects.filter(pk=poll.pk).update(
+            closes_at=closes_at, closed_at=None, close_notified_at=None
+        )
         was, poll.closes_at, poll.closed_at = poll.closes_at, closes_at, None
         if by is not None:
             audit_record(
@@ -734,20 +740,54 @@ def user_password_changed(*, user: User) -> int:
 # --- Closing in the background (polls/tasks.py runs these in the Celery worker) ---------------
 
 
+class _BrokerBreaker:
+    """A per-process circuit breaker for publishing: after a failure, publishes are skipped
+    (not tried) for settings.BROKER_PAUSE_SECONDS, so a black-holed broker costs one request
+    its timeout, not every request. One log line when it opens, one when it closes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._paused_until: float | None = None
+
+    def allows(self) -> bool:
+        with self._lock:
+            return self._paused_until is None or time.monotonic() >= self._paused_until
+
+    def failed(self, *, task_name: str, args: tuple, error: Exception) -> None:
+        with self._lock:
+            self._paused_until = time.monotonic() + settings.BROKER_PAUSE_SECONDS
+        # The type only: a broker error's text can hold the broker URL and its password.
+        logger.error(
+            "Could not queue %s%r (%s); the close sweep will catch up. Not publishing for %s s.",
+            task_name,
+            args,
+            type(error).__name__,
+            settings.BROKER_PAUSE_SECONDS,
+        )
+
+    def succeeded(self) -> None:
+        with self._lock:
+            was_open, self._paused_until = self._paused_until is not None, None
+        if was_open:
+            logger.warning("The broker answers again; publishing resumed.")
+
+
+_broker_breaker = _BrokerBreaker()
+
+
 def _publish(task, *, args: list, **options) -> bool:
     """Queue `task` without retrying: on the web path a broker outage must cost a log line, not
-    a failed or slow request. The close sweep catches up on anything not queued."""
+    a failed or slow request. Returns False when nothing was queued: the broker failed (within
+    settings.BROKER_TIMEOUT_SECONDS), or failed lately and is not tried again yet. The close
+    sweep catches up on anything not queued."""
+    if not _broker_breaker.allows():
+        return False
     try:
         task.apply_async(args=args, retry=False, **options)
     except Exception as error:  # noqa: BLE001 (any broker failure; never the caller's problem)
-        # The type only: a broker error's text can hold the broker URL and its password.
-        logger.error(
-            "Could not queue %s%r (%s); the close sweep will catch up.",
-            task.name,
-            tuple(args),
-            type(error).__name__,
-        )
+        _broker_breaker.failed(task_name=task.name, args=tuple(args), error=error)
         return False
+    _broker_breaker.succeeded()
     return True
 
 
@@ -767,25 +807,35 @@ def poll_schedule_close(*, poll: Poll, now: datetime | None = None) -> bool:
 
 
 def _notify_closed(poll_id: int) -> None:
-    """Queue the author's email after a close by a person; if the broker is down, send it from
-    here instead, so the one call that recorded the close is also the one that tells the
-    author."""
+    """Queue the author's email after a close by a person: the fast path. If it cannot be
+    queued, the close sweep mails it (the poll's close_notified_at is still None); no email is
+    ever sent from a web request."""
     from . import tasks
 
-    if not _publish(tasks.notify_poll_closed_task, args=[poll_id]):
-        poll_notify_closed(poll_id=poll_id)
+    _publish(tasks.notify_poll_closed_task, args=[poll_id])
 
 
-def poll_notify_closed(*, poll_id: int) -> bool:
-    """Email the author of a closed poll its outcome. A poll deleted or reopened since is left
-    alone (its next close sends its own email). Returns True when the email went out."""
+def poll_notify_closed(*, poll_id: int, now: datetime | None = None) -> bool:
+    """Email the author of a closed poll its outcome, unless they were told of this close
+    already (by this task or the sweep: the poll's row lock decides which), and record that
+    they were. A poll deleted or reopened since is left alone (its next close sends its own
+    email). Returns True when the email went out."""
     from .notifications import send_outcome_emails
 
-    poll = Poll.objects.select_related("author").prefetch_related("options").filter(pk=poll_id)
-    poll = poll.first()
-    if poll is None or poll.closed_at is None:
-        return False
-    return send_outcome_emails([poll]) == 1
+    now = now or timezone.now()
+    with transaction.atomic():
+        poll = (
+            Poll.objects.select_related("author")
+            .prefetch_related("options")
+            .select_for_update(of=("self",))
+            .filter(pk=poll_id, closed_at__isnull=False, close_notified_at__isnull=True)
+            .first()
+        )
+        if poll is None:
+            return False
+        sent = send_outcome_emails([poll]) == 1
+        Poll.objects.filter(pk=poll.pk).update(close_notified_at=now)
+    return sent
 
 
 def _due_polls_locked(*, now: datetime):
@@ -816,7 +866,7 @@ def poll_close_if_due(*, poll_id: int, now: datetime | None = None) -> bool:
         if poll is None:
             return False
         send_outcome_emails([poll])
-        Poll.objects.filter(pk=poll.pk).update(closed_at=F("closes_at"))
+        Poll.objects.filter(pk=poll.pk).update(closed_at=F("closes_at"), close_notified_at=now)
     return True
 
 
@@ -826,17 +876,25 @@ POLLS_CLOSE_DUE_LIMIT = 100
 def polls_close_due(
     *, now: datetime | None = None, limit: int = POLLS_CLOSE_DUE_LIMIT
 ) -> list[int]:
-    """Record the close of up to `limit` due polls and email their authors, in a fixed number
-    of queries and one transaction; returns the ids closed. Rows another caller holds are
-    skipped (they are being closed), so two sweeps at once close, and mail, each poll once."""
+    """Record the close of up to `limit` due polls, and email their authors and those of polls
+    closed by a person whose email was never sent (its message could not be queued), in a
+    fixed number of queries and one transaction; returns the ids closed or mailed. Rows another
+    caller holds are skipped (they are being closed or mailed), so two sweeps at once, or a
+    sweep and the email task, mail each close once."""
     from .notifications import send_outcome_emails
 
     now = now or timezone.now()
     with transaction.atomic():
         polls = list(
-            _due_polls_locked(now=now).select_for_update(skip_locked=True, of=("self",))[:limit]
+            Poll.objects.due_for_closing_or_notice(now=now)
+            .select_related("author")
+            .prefetch_related("options")
+            .order_by("closes_at", "pk")
+            .select_for_update(skip_locked=True, of=("self",))[:limit]
         )
         if polls:
             send_outcome_emails(polls)
-            Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(closed_at=F("closes_at"))
+            Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(
+                closed_at=Coalesce("closed_at", "closes_at"), close_notified_at=now
+            )
     return [poll.pk for poll in polls]

@@ -146,6 +146,8 @@ MIDDLEWARE = [
     "votr_project.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A database error raised by a view: 503 (down, hung) or 409 (a constraint), never a 500.
+    "votr_project.database_errors.DatabaseErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -197,6 +199,25 @@ except ValueError:
         "(expected postgres://user:password@host:port/name or sqlite:///path)."
     ) from None
 
+# A database that stops answering must cost a request seconds, not the whole gunicorn timeout:
+# a connection attempt and each statement have a deadline (in seconds, 0 for none). Requests and
+# tasks share them; the Procfile's release phase sets DJANGO_DB_STATEMENT_TIMEOUT=0 for
+# `migrate`, whose backfills may run long. Past a deadline the page or API answers 503.
+DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 3)
+DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 5)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # statement_timeout is enforced by the server; connect_timeout by libpq (2 s at least).
+    # A server that hangs with a connection open enforces nothing, so votr_project/database.py
+    # also gives up waiting on the client side (a psycopg2 wait callback with a deadline).
+    # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT
+    # https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["connect_timeout"] = max(2, DB_CONNECT_TIMEOUT)
+    _options["options"] = " ".join(
+        filter(None, [_options.get("options"), f"-c statement_timeout={DB_STATEMENT_TIMEOUT}s"])
+    )
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server and the Celery worker write to the same file at once. WAL lets readers and
     # one writer proceed together; IMMEDIATE transactions take the write lock up front, so two
@@ -205,7 +226,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # How long a writer waits for the write lock before "database is locked" (a 503).
+        "timeout": DB_STATEMENT_TIMEOUT or 3600,
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -472,13 +494,19 @@ if CELERY_BROKER_URL is None:
     }
 # Bigwig hands out a separate publish URL; producers use it when it is set.
 CELERY_BROKER_WRITE_URL = os.environ.get("RABBITMQ_BIGWIG_TX_URL", "").strip() or None
+# Publishing happens on the web request path (a poll created, closed or rescheduled): a broker
+# that is down or black-holed (accepts, never answers) must cost a request well under a second.
+# One attempt, bounded by VOTR_BROKER_TIMEOUT_MS (connecting and the AMQP handshake), and after
+# a failure polls.services stops publishing for VOTR_BROKER_PAUSE_SECONDS (a per-process
+# circuit breaker); the close sweep catches up. The worker's own consuming connection keeps
+# retrying (broker_connection_retry). /healthz checks the broker with the same timeout.
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-connection-timeout
+# https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-transport-options
+BROKER_TIMEOUT_SECONDS = env_int("VOTR_BROKER_TIMEOUT_MS", 500) / 1000
+BROKER_PAUSE_SECONDS = env_int("VOTR_BROKER_PAUSE_SECONDS", 30)
 if not CELERY_BROKER_URL.startswith("filesystem"):
-    # Publishing happens on the web request path (a poll created or rescheduled): when the
-    # broker is down, give up after one quick retry instead of kombu's default of retrying for
-    # seconds, and let the sweep catch up. The worker's own consuming connection keeps retrying.
-    # https://docs.celeryq.dev/en/stable/userguide/configuration.html#broker-transport-options
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0}
-    CELERY_BROKER_CONNECTION_TIMEOUT = 3
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
+    CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_SECONDS
 
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

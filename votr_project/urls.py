@@ -6,6 +6,9 @@ from django.views.generic import TemplateView
 from polls import views as pages
 from votr_project.health import healthz
 
+# Database errors raised inside a middleware are a 503 or a 409 too (see the module).
+handler500 = "votr_project.database_errors.handler500"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # For load balancers; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).

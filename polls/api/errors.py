@@ -8,11 +8,13 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from polls.services import NotAllowed, OptionNotInPoll, VoteRefused, capped_messages
+from votr_project import database_errors
 
 from .parsers import RequestTooLarge
 
@@ -23,6 +25,13 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = database_errors.UNAVAILABLE_MESSAGE
+    default_code = "service_unavailable"
+    wait = database_errors.RETRY_AFTER_SECONDS  # DRF sends it as Retry-After
 
 
 class LockedOut(exceptions.Throttled):
@@ -67,14 +76,21 @@ def _translate(exc):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
         return exceptions.PermissionDenied()
+    if isinstance(exc, IntegrityError):
+        return Conflict(database_errors.CONFLICT_MESSAGE)
+    if isinstance(exc, database_errors.UNAVAILABLE):
+        return DatabaseUnavailable()
     return exc
 
 
 def exception_handler(exc, context):
+    database_error = exc if isinstance(exc, database_errors.HANDLED) else None
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # not a client error: Django's 500 handling, logged
+    if database_error is not None:
+        database_errors.log_once(context["request"], response, database_error)
     if isinstance(exc, exceptions.ValidationError):
         errors = _field_errors(exc.detail)
         codes = exc.get_codes()

@@ -8,6 +8,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
+from polls import services
+from votr_project import health
+
 from .factories import PollFactory, UserFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -111,6 +114,14 @@ def database_cache(db):
     with override_settings(CACHES=DATABASE_CACHE):
         cache.clear()
         yield cache
+
+
+@pytest.fixture(autouse=True)
+def _broker_breaker_closed(monkeypatch):
+    """Each test starts with publishing allowed and no broker state remembered by /healthz: a
+    broker failure in one test (real or mocked) must not carry over to the next."""
+    monkeypatch.setattr(services, "_broker_breaker", services._BrokerBreaker())
+    monkeypatch.setattr(health, "_broker_checked", {"at": None, "up": False})
 
 
 @pytest.fixture

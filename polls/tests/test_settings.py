@@ -33,6 +33,10 @@ CONFIG_VARIABLES = [
     "CELERY_BROKER_URL",
     "DJANGO_SECURE_SSL_REDIRECT",
     "DJANGO_SITE_URL",
+    "DJANGO_DB_CONNECT_TIMEOUT",
+    "DJANGO_DB_STATEMENT_TIMEOUT",
+    "VOTR_BROKER_TIMEOUT_MS",
+    "VOTR_BROKER_PAUSE_SECONDS",
 ]
 
 
@@ -198,6 +202,53 @@ def test_default_database_is_sqlite_in_the_project_folder_set_for_concurrent_wri
     assert database["NAME"] == str(settings.BASE_DIR / "db.sqlite3")
     assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    # A writer waits for the lock as long as a statement may take, not 20 s.
+    assert database["OPTIONS"]["timeout"] == 5
+
+
+POSTGRES_URL = "postgres://votr:secret@db.example.com:5432/votr"
+
+
+def test_postgresql_connections_have_connect_and_statement_timeouts(monkeypatch):
+    loaded = load_settings(monkeypatch, **PRODUCTION, DATABASE_URL=POSTGRES_URL)
+    options = loaded["DATABASES"]["default"]["OPTIONS"]
+    assert options["connect_timeout"] == 3
+    assert options["options"] == "-c statement_timeout=5s"
+    assert (loaded["DB_CONNECT_TIMEOUT"], loaded["DB_STATEMENT_TIMEOUT"]) == (3, 5)
+
+
+def test_database_timeouts_come_from_the_environment_and_zero_lifts_the_statement_timeout(
+    monkeypatch,
+):
+    loaded = load_settings(
+        monkeypatch,
+        **PRODUCTION,
+        DATABASE_URL=POSTGRES_URL,
+        DJANGO_DB_CONNECT_TIMEOUT="1",  # libpq's minimum is 2
+        DJANGO_DB_STATEMENT_TIMEOUT="0",  # the release phase's migrate
+    )
+    options = loaded["DATABASES"]["default"]["OPTIONS"]
+    assert options["connect_timeout"] == 2
+    assert options["options"] == "-c statement_timeout=0s"
+    assert loaded["DB_CONNECT_TIMEOUT"] == 1  # the client-side deadline takes it as given
+    sqlite = load_settings(monkeypatch, **PRODUCTION, DJANGO_DB_STATEMENT_TIMEOUT="0")
+    assert sqlite["DATABASES"]["default"]["OPTIONS"]["timeout"] == 3600
+
+
+def test_publishing_gives_up_within_half_a_second_by_default(monkeypatch):
+    loaded = load_settings(monkeypatch, **PRODUCTION, CELERY_BROKER_URL="amqp://u:p@rabbit//")
+    assert loaded["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.5
+    assert loaded["CELERY_BROKER_TRANSPORT_OPTIONS"] == {"max_retries": 0}
+    assert loaded["BROKER_PAUSE_SECONDS"] == 30
+    tuned = load_settings(
+        monkeypatch,
+        **PRODUCTION,
+        CELERY_BROKER_URL="amqp://u:p@rabbit//",
+        VOTR_BROKER_TIMEOUT_MS="800",
+        VOTR_BROKER_PAUSE_SECONDS="5",
+    )
+    assert tuned["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.8
+    assert tuned["BROKER_PAUSE_SECONDS"] == 5
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,11 @@ by calling them, as a worker would. tests/test_worker_integration.py runs a real
 import logging
 from contextlib import ExitStack
 from datetime import timedelta
+from importlib import import_module
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -142,11 +144,40 @@ def test_a_poll_closed_early_by_its_author_mails_the_author_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.poll_close(poll=poll, by=poll.author) is True
         assert services.poll_close(poll=poll, by=poll.author) is False
-    with django_capture_on_commit_callbacks(execute=True):
-        assert tasks.close_due_polls_task() == 0  # already closed: the sweep leaves it alone
+    assert mail.outbox == []  # never from the request: the worker sends it
     run_emails(queued)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 0  # closed and mailed: the sweep leaves it alone
     assert len(mail.outbox) == 1
     assert "Nobody voted." in mail.outbox[0].body
+    assert Poll.objects.get(pk=poll.pk).close_notified_at is not None
+
+
+@pytest.mark.django_db
+def test_the_sweep_mails_a_closed_poll_whose_email_task_has_not_run_and_the_task_then_does_not(
+    queued, django_capture_on_commit_callbacks
+):
+    poll = PollFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.poll_close(poll=poll, by=poll.author)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 1
+    run_emails(queued)  # the task's message arrives late
+    assert [email.to for email in mail.outbox] == [[poll.author.email]]
+    assert Poll.objects.get(pk=poll.pk).closed_at is not None  # the early close is kept
+
+
+@pytest.mark.django_db
+def test_a_reopened_poll_closed_again_is_mailed_again(queued, django_capture_on_commit_callbacks):
+    poll = PollFactory()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.poll_close(poll=poll, by=poll.author)
+        run_emails(queued)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.poll_reschedule(poll=poll, closes_at=timezone.now() + timedelta(days=1))
+        assert Poll.objects.get(pk=poll.pk).close_notified_at is None
+    assert len(mail.outbox) == 2
 
 
 @pytest.mark.django_db
@@ -191,6 +222,7 @@ def test_sweep_closes_exactly_the_due_polls(queued, django_capture_on_commit_cal
     still_open = PollFactory()
     already_closed = due_poll()
     services.poll_close(poll=already_closed)
+    Poll.objects.filter(pk=already_closed.pk).update(close_notified_at=timezone.now())
     closed_at_before = Poll.objects.get(pk=already_closed.pk).closed_at
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -352,13 +384,46 @@ def test_with_the_broker_down_polls_are_created_and_votes_cast_and_the_error_log
 
 
 @pytest.mark.django_db
-def test_with_the_broker_down_the_author_is_still_mailed_once(
+def test_with_the_broker_down_no_email_is_sent_in_the_request_and_the_sweep_mails_it_once(
     broker_down, django_capture_on_commit_callbacks
 ):
+    """An SMTP server that hangs would hold the request: the sweep, in the worker, mails it."""
     poll = PollFactory()
     with django_capture_on_commit_callbacks(execute=True):
         assert services.poll_close(poll=poll, by=staff_with("polls.change_poll")) is True
+    assert broker_down.called
+    assert mail.outbox == []
+    assert Poll.objects.get(pk=poll.pk).close_notified_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.close_due_polls_task() == 1
+        assert tasks.close_due_polls_task() == 0
     assert [email.to for email in mail.outbox] == [[poll.author.email]]
+
+
+@pytest.mark.django_db
+def test_after_a_broker_failure_publishing_pauses_then_resumes_with_one_log_line_each(
+    broker_down, caplog, settings, monkeypatch
+):
+    settings.BROKER_PAUSE_SECONDS = 30
+    clock = [1000.0]
+    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    with caplog.at_level(logging.INFO, logger="polls.services"):
+        assert services._publish(tasks.close_poll_task, args=[1]) is False
+        assert services._publish(tasks.close_poll_task, args=[2]) is False  # not tried
+        assert broker_down.call_count == 1
+        clock[0] += 29
+        assert services._publish(tasks.close_poll_task, args=[3]) is False
+        assert broker_down.call_count == 1
+        clock[0] += 1
+        broker_down.side_effect = None  # the broker is back
+        assert services._publish(tasks.close_poll_task, args=[4]) is True
+        assert services._publish(tasks.close_poll_task, args=[5]) is True
+    assert broker_down.call_count == 3
+    assert [record.getMessage() for record in caplog.records] == [
+        "Could not queue polls.tasks.close_poll_task(1,) (OperationalError); the close sweep "
+        "will catch up. Not publishing for 30 s.",
+        "The broker answers again; publishing resumed.",
+    ]
 
 
 @pytest.mark.django_db
@@ -369,6 +434,21 @@ def test_close_task_retries_a_transient_database_error_then_gives_up():
         result = tasks.close_poll_task.apply(args=[1])
     assert isinstance(result.result, OperationalError)
     assert close.call_count == tasks.close_poll_task.max_retries + 1
+
+
+@pytest.mark.django_db
+def test_closed_polls_are_marked_notified_by_the_migration_and_open_ones_are_not():
+    """0004 backfills close_notified_at, so the sweep does not mail polls closed long ago."""
+    migration = import_module("polls.migrations.0007_poll_close_notified_at")
+    closed, still_open = PollFactory(), PollFactory()
+    Poll.objects.filter(pk=closed.pk).update(closed_at=timezone.now())
+    migration.mark_closed_polls_notified(apps, None)
+    assert (
+        Poll.objects.get(pk=closed.pk).close_notified_at == Poll.objects.get(pk=closed.pk).closed_at
+    )
+    assert Poll.objects.get(pk=still_open.pk).close_notified_at is None
+    assert tasks.close_due_polls_task() == 0
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db
