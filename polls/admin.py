@@ -292,6 +292,13 @@ class PollAdmin(AuditedAdmin):
     def delete_model(self, request, obj):
         services.poll_delete(poll=obj, by=request.user)  # which records the deletion
 
+    def get_deleted_objects(self, objs, request):
+        # Who may delete a poll is services.poll_delete's to say (polls.delete_poll, or the
+        # author while nobody has voted); its ballots and options go with it, whatever the
+        # Ballot admin's own delete permission says.
+        deleted, counts, _, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
     @admin.action(description="Close selected polls now", permissions=["change"])
     def close_now(self, request, queryset):
         closed, refused = 0, 0
@@ -544,6 +551,12 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserAddForm
     change_password_form = AuditedPasswordChangeForm
+
+    def user_change_password(self, request, id, form_url=""):
+        # The new password, the revoked tokens and the audit entry commit together.
+        with transaction.atomic():
+            return super().user_change_password(request, id, form_url)
+
     add_form_template = None
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]})
@@ -665,18 +678,12 @@ class AuditedAccessAttemptAdmin(AuditedAdmin, AccessAttemptAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    """Every member of staff can read the log; nobody, not even a superuser, can alter it."""
+    """Holders of polls.view_auditentry read the log; nobody, not even a superuser, can alter it."""
 
     list_display = ["at", "actor_username", "action", "object_type", "object_repr", "details"]
     list_filter = ["action", "object_type", "at"]
     search_fields = ["actor_username", "object_repr", "object_id", "details"]
     date_hierarchy = "at"
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_staff
 
     def has_add_permission(self, request):
         return False

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Case, Count, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -162,9 +162,10 @@ class Poll(models.Model):
 
 class OptionQuerySet(models.QuerySet):
     def label_suggestions(self, *, search: str = "", limit: int = LABEL_SUGGESTIONS) -> list[str]:
-        """Labels used before, one spelling per label ignoring case, for autocomplete: those
-        starting with `search` first, then the most used, then alphabetical. One query."""
-        options = self.annotate(key=Lower("label"), starts=Value(1))
+        """Labels used before, one spelling per label (by its key: case and look-alikes folded,
+        as labels are unique in a poll), for autocomplete: those starting with `search` first,
+        then the most used, then alphabetical. One query."""
+        options = self.annotate(key=F("label_key"), starts=Value(1))
         if search:
             options = options.filter(label__icontains=search).annotate(
                 starts=Case(When(label__istartswith=search, then=Value(0)), default=Value(1))

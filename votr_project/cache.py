@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.utils.timezone import now as tz_now
 
 # Upserts with ON CONFLICT, which both speak; another database gets Django's own behaviour.
@@ -35,34 +35,43 @@ class UnculledDatabaseCache(DatabaseCache):
         else:
             expires = datetime.fromtimestamp(timeout, tz=zone)
         expires = connection.ops.adapt_datetimefield_value(expires.replace(microsecond=0))
+        # A failure is a False, as in Django's own database cache, so a cache write never turns
+        # a request into an error. (No savepoint: throttles write outside any transaction, and
+        # an upsert only fails when the database itself does.)
+        try:
+            with connection.cursor() as cursor:
+                return self._upsert(cursor, connection, mode, key, value, expires)
+        except DatabaseError:
+            return False
+
+    def _upsert(self, cursor, connection, mode, key, value, expires) -> bool:
         quote = connection.ops.quote_name
         table = quote(self._table)
         key_column, value_column, expires_column = (
             quote(name) for name in ("cache_key", "value", "expires")
         )
-        with connection.cursor() as cursor:
-            if mode == "touch":
-                cursor.execute(
-                    f"UPDATE {table} SET {expires_column} = %s WHERE {key_column} = %s",  # noqa: S608
-                    [expires, key],
-                )
-                return cursor.rowcount > 0
-            pickled = pickle.dumps(value, self.pickle_protocol)
-            encoded = base64.b64encode(pickled).decode("latin1")
-            # "add" replaces only an expired entry; "set" replaces any.
-            only_expired = f" WHERE {table}.{expires_column} < %s" if mode == "add" else ""
-            parameters = [key, encoded, expires]
-            if mode == "add":
-                now = tz_now().replace(microsecond=0)
-                parameters.append(connection.ops.adapt_datetimefield_value(now))
+        if mode == "touch":
             cursor.execute(
-                f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) "  # noqa: S608 (quoted names)
-                f"VALUES (%s, %s, %s) ON CONFLICT ({key_column}) DO UPDATE SET "
-                f"{value_column} = excluded.{value_column}, "
-                f"{expires_column} = excluded.{expires_column}{only_expired}",
-                parameters,
+                f"UPDATE {table} SET {expires_column} = %s WHERE {key_column} = %s",  # noqa: S608
+                [expires, key],
             )
             return cursor.rowcount > 0
+        pickled = pickle.dumps(value, self.pickle_protocol)
+        encoded = base64.b64encode(pickled).decode("latin1")
+        # "add" replaces only an expired entry; "set" replaces any.
+        only_expired = f" WHERE {table}.{expires_column} < %s" if mode == "add" else ""
+        parameters = [key, encoded, expires]
+        if mode == "add":
+            now = tz_now().replace(microsecond=0)
+            parameters.append(connection.ops.adapt_datetimefield_value(now))
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, {value_column}, {expires_column}) "  # noqa: S608 (quoted names)
+            f"VALUES (%s, %s, %s) ON CONFLICT ({key_column}) DO UPDATE SET "
+            f"{value_column} = excluded.{value_column}, "
+            f"{expires_column} = excluded.{expires_column}{only_expired}",
+            parameters,
+        )
+        return cursor.rowcount > 0
 
     def purge_expired(self) -> int:
         """Delete the entries whose time is up (the expires column is indexed)."""

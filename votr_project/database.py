@@ -26,13 +26,16 @@ _override = threading.local()
 
 
 def _wait_with_deadline(conn) -> None:
-    seconds = getattr(_override, "seconds", None)
-    if seconds is None:
-        if conn.status == extensions.STATUS_SETUP:
-            seconds = _limits["connect"]
-        else:
-            seconds = _limits["statement"] and _limits["statement"] + SERVER_ERROR_GRACE
-    deadline = time.monotonic() + seconds if seconds else None
+    block_ends = getattr(_override, "ends", None)
+    if block_ends is not None:
+        seconds = _override.seconds
+        deadline = block_ends
+    elif conn.status == extensions.STATUS_SETUP:
+        seconds = _limits["connect"]
+        deadline = time.monotonic() + seconds if seconds else None
+    else:
+        seconds = _limits["statement"] and _limits["statement"] + SERVER_ERROR_GRACE
+        deadline = time.monotonic() + seconds if seconds else None
     while True:
         state = conn.poll()
         if state == extensions.POLL_OK:
@@ -62,11 +65,24 @@ def install_deadlines(*, connect_seconds: float, statement_seconds: float) -> No
 
 @contextlib.contextmanager
 def deadline(seconds: float):
-    """Within the block, every PostgreSQL wait of this thread (connecting included) gives up
-    after `seconds`: for a check that must answer quickly whatever the usual limits are."""
-    previous = getattr(_override, "seconds", None)
-    _override.seconds = seconds
+    """Everything this thread waits for from PostgreSQL within the block (connecting, setting
+    the session up, each statement) must be done `seconds` after the block starts: for a check
+    that must answer quickly whatever the usual limits are."""
+    previous = getattr(_override, "ends", None), getattr(_override, "seconds", None)
+    _override.ends, _override.seconds = time.monotonic() + seconds, seconds
     try:
         yield
     finally:
-        _override.seconds = previous
+        _override.ends, _override.seconds = previous
+
+
+@contextlib.contextmanager
+def statement_deadline_lifted():
+    """Within the block, statements of this process have no client-side deadline (the migrate
+    command); connecting keeps its own."""
+    previous = _limits["statement"]
+    _limits["statement"] = 0.0
+    try:
+        yield
+    finally:
+        _limits["statement"] = previous

@@ -16,6 +16,8 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
 
+from votr_project.middleware import is_api_request
+
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = (OperationalError, InterfaceError)
@@ -27,12 +29,8 @@ CONFLICT_MESSAGE = (
 )
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
 def unavailable_response(request) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         body = {"detail": UNAVAILABLE_MESSAGE, "code": "service_unavailable", "errors": {}}
         response = JsonResponse(body, status=503)
     else:
@@ -45,7 +43,7 @@ def unavailable_response(request) -> HttpResponse:
 
 
 def conflict_response(request) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         body = {"detail": CONFLICT_MESSAGE, "code": "conflict", "errors": {}}
         return JsonResponse(body, status=409)
     return HttpResponse(loader.render_to_string("409.html", request=request), status=409)

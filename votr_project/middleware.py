@@ -173,7 +173,7 @@ class RequestLimitsMiddleware:
 
 
 def _refuse(request, *, status: int, template: str, detail: str, code: str) -> HttpResponse:
-    if _is_api(request):
+    if is_api_request(request):
         response = JsonResponse({"detail": detail, "code": code, "errors": {}}, status=status)
     else:
         # Without the request, like Django's own 400 and 500 pages: nothing echoes the address.
@@ -191,7 +191,8 @@ def _refuse(request, *, status: int, template: str, detail: str, code: str) -> H
     return response
 
 
-def _is_api(request) -> bool:
+def is_api_request(request) -> bool:
+    """Whether the request is for the API (answered in JSON), by the URL it resolves to."""
     try:
         return resolve(request.path_info).namespace == "api"
     except Resolver404:

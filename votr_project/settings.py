@@ -201,15 +201,17 @@ except ValueError:
 
 # A database that stops answering must cost a request seconds, not the whole gunicorn timeout:
 # a connection attempt and each statement have a deadline (in seconds, 0 for none). Requests and
-# tasks share them; the Procfile's release phase sets DJANGO_DB_STATEMENT_TIMEOUT=0 for
-# `migrate`, whose backfills may run long. Past a deadline the page or API answers 503.
+# tasks share them; `manage.py migrate`, whose backfills may run long, runs without the statement
+# timeout (polls/management/commands/migrate.py). Past a deadline the page or API answers 503.
 DB_CONNECT_TIMEOUT = env_int("DJANGO_DB_CONNECT_TIMEOUT", 3)
 DB_STATEMENT_TIMEOUT = env_int("DJANGO_DB_STATEMENT_TIMEOUT", 5)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # statement_timeout is enforced by the server; connect_timeout by libpq (2 s at least).
-    # A server that hangs with a connection open enforces nothing, so votr_project/database.py
-    # also gives up waiting on the client side (a psycopg2 wait callback with a deadline).
+    # statement_timeout is enforced by the server. A server that hangs enforces nothing, so
+    # votr_project/database.py gives up waiting on the client side, connecting included (a
+    # psycopg2 wait callback with a deadline). libpq's connect_timeout (2 s at least) only
+    # bounds a blocking connect, made by a process before the callback is installed. Name
+    # lookups are bounded by neither.
     # https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNECT-CONNECT-TIMEOUT
     # https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-STATEMENT-TIMEOUT
     _options = DATABASES["default"].setdefault("OPTIONS", {})
@@ -241,7 +243,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # https://devcenter.heroku.com/articles/connecting-heroku-redis#connecting-in-python
 # Short socket timeouts: a hung or unreachable Redis costs a request a fraction of a second, and
 # the throttles then let requests through for a while (logged once) rather than answer 500.
-# Without REDIS_URL: a table in the site's database (migration polls 0004 creates it, so
+# Without REDIS_URL: a table in the site's database (migration polls 0006 creates it, so
 # `migrate` alone is enough), whose entries are never culled while unexpired; the worker's beat
 # purges expired ones (votr_project/cache.py).
 # https://docs.djangoproject.com/en/5.2/topics/cache/

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -231,6 +232,17 @@ def test_deleting_a_poll_goes_through_the_service_and_is_audited(admin_client, p
     assert not Poll.objects.exists()
     entry = AuditEntry.objects.get()
     assert (entry.action, entry.object_repr) == (AuditEntry.Action.DELETE, poll.title)
+
+
+def test_staff_with_only_delete_poll_deletes_a_poll_that_has_votes(client, poll):
+    """The service decides (polls.delete_poll); the ballots go with the poll without the
+    Ballot admin's own delete permission."""
+    vote(poll)
+    client.force_login(staff_with("polls.delete_poll", "polls.view_poll"))
+    url = reverse("admin:polls_poll_delete", args=[poll.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Poll.objects.exists()
 
 
 # --- Polls: list, filters, actions ------------------------------------------------------------
@@ -511,16 +523,24 @@ def audit_entry(admin_user, poll):
 
 @pytest.fixture
 def plain_staff_client(client):
-    client.force_login(UserFactory(is_staff=True))
+    """Staff who may read the audit log (polls.view_auditentry) and do nothing else."""
+    client.force_login(staff_with("polls.view_auditentry"))
     return client
 
 
-def test_any_staff_member_can_read_the_audit_log(plain_staff_client, audit_entry):
+def test_holders_of_view_auditentry_can_read_the_audit_log(plain_staff_client, audit_entry):
     response = plain_staff_client.get(reverse("admin:polls_auditentry_changelist"))
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == [audit_entry]
     detail = reverse("admin:polls_auditentry_change", args=[audit_entry.pk])
     assert plain_staff_client.get(detail).status_code == 200
+
+
+def test_staff_without_view_auditentry_cannot_read_the_audit_log(client, audit_entry):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(reverse("admin:polls_auditentry_changelist")).status_code == 403
+    detail = reverse("admin:polls_auditentry_change", args=[audit_entry.pk])
+    assert client.get(detail).status_code == 403
 
 
 @pytest.mark.parametrize("who", ["superuser", "staff"])
@@ -723,6 +743,19 @@ def test_staff_with_change_user_sets_a_voters_password_which_revokes_their_token
     assert voter.check_password("a-Fresh-password-31")
     assert not Token.objects.filter(user=voter).exists()
     assert AuditEntry.objects.get().action == AuditEntry.Action.CHANGE
+
+
+def test_an_admin_password_change_that_cannot_be_audited_changes_nothing(user_manager):
+    """The new password, the revoked tokens and the audit entry commit together."""
+    voter = UserFactory()
+    url = reverse("admin:auth_user_password_change", args=[voter.pk])
+    with (
+        mock.patch.object(services, "audit_record", side_effect=RuntimeError("audit down")),
+        pytest.raises(RuntimeError),
+    ):
+        user_manager.post(url, password_form("a-Fresh-password-31"))
+    voter.refresh_from_db()
+    assert voter.check_password(PASSWORD)
 
 
 def test_a_superuser_sets_a_staff_members_password(admin_client):

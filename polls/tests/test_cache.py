@@ -5,12 +5,13 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.migrations.executor import MigrationExecutor
 
 from polls import tasks
@@ -123,6 +124,14 @@ def test_set_add_touch_and_expiry_behave_as_django_documents(database_cache):
     assert cache.get("forever") == "value"
 
 
+def test_a_write_the_database_refuses_is_a_false_not_an_error(database_cache):
+    """As Django's own database cache: a throttle's write never turns a request into a 500."""
+    with mock.patch.object(connection, "cursor", side_effect=OperationalError("gone")):
+        cache.set("key", "value", 60)  # returns nothing, raises nothing
+        assert cache.add("key", "value", 60) is False
+        assert cache.touch("key", 60) is False
+
+
 def test_the_worker_purges_expired_entries_only(database_cache):
     cache.set("expired", 1, 3600)
     cache.set("open", 2, 3600)
@@ -224,6 +233,5 @@ def test_migrate_alone_gives_a_working_site(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     signed_up, token, created = result.stdout.splitlines()[-1].split()
-    # 201, or 202 where sign-up is confirmed by email: either way, not a 500.
-    assert signed_up in {"201", "202"}, result.stdout + result.stderr
+    assert signed_up == "202", result.stdout + result.stderr
     assert (token, created) == ("200", "201"), result.stdout + result.stderr

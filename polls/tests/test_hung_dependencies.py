@@ -20,6 +20,8 @@ import time
 import psycopg2
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.commands import migrate as django_migrate
 from django.db import IntegrityError, OperationalError, connection
 from django.http import HttpResponse
 from django.test import Client, override_settings
@@ -357,6 +359,17 @@ def test_a_deadline_block_overrides_the_limits_for_one_check(black_hole, client_
     assert time.monotonic() - started < 1.5
 
 
+def test_a_deadline_block_counts_from_its_start_not_from_each_wait(black_hole, client_deadlines):
+    """/healthz connects, sets the session up and runs a statement: one budget for all."""
+    client_deadlines(connect_seconds=10, statement_seconds=10)
+    with database.deadline(1.0):
+        time.sleep(0.7)  # what earlier waits of the same check spent
+        started = time.monotonic()
+        with pytest.raises(psycopg2.OperationalError):
+            psycopg2.connect(host="127.0.0.1", port=black_hole, dbname="votr", user="votr")
+    assert time.monotonic() - started < 0.6
+
+
 class FreezableProxy:
     """Forwards TCP to PostgreSQL until frozen; then it holds every byte, as a hung server."""
 
@@ -432,3 +445,27 @@ def test_postgresql_sessions_carry_the_statement_timeout():
         assert cursor.fetchone() == (f"{settings.DB_STATEMENT_TIMEOUT}s",)
     assert connection.settings_dict["OPTIONS"]["connect_timeout"] == 3
     assert extensions.get_wait_callback() is database._wait_with_deadline
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_migrate_runs_without_the_statement_timeout(client_deadlines, monkeypatch):
+    """Backfills may outlast a request's limit: `manage.py migrate`, by the release phase or by
+    hand, lifts both the server's statement_timeout and the client-side statement deadline."""
+    client_deadlines(connect_seconds=3, statement_seconds=5)
+    seen = {}
+
+    def record_limits(self, *args, **options):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen["server"] = cursor.fetchone()[0]
+        seen["client"] = database._limits["statement"]
+
+    monkeypatch.setattr(django_migrate.Command, "handle", record_limits)
+    call_command("migrate", verbosity=0)
+
+    assert seen == {"server": "0", "client": 0.0}
+    with connection.cursor() as cursor:  # and the limits are back once it is done
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == (f"{settings.DB_STATEMENT_TIMEOUT}s",)
+    assert database._limits["statement"] == 5

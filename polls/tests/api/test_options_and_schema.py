@@ -21,6 +21,14 @@ def test_option_labels_are_distinct_ignoring_case_most_used_first(api, db):
     assert labels[1] == "Yellow"
 
 
+def test_option_labels_fold_look_alikes_as_the_label_rule_does(api, db):
+    """One suggestion for "Yes" and "Υes" (a Greek capital): the same label in a poll."""
+    PollFactory(labels=["Yes", "No"])
+    PollFactory(labels=["\u03a5es", "Maybe"])
+
+    assert len(api.get(OPTIONS, {"search": "es"}).json()["labels"]) == 1
+
+
 def test_option_labels_are_at_most_ten(api, db):
     for start in range(0, 24, 2):
         PollFactory(labels=[f"Choice {start}", f"Choice {start + 1}"])
