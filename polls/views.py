@@ -9,14 +9,17 @@ from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
 from django.views.decorators.cache import never_cache
 
 from . import services
 from .api import throttles
+from .api.serializers import OptionLabelsSerializer, PollResultsSerializer
 from .forms import PollForm, SignUpForm
 from .models import Option, Poll
+from .search import SearchTextRefused, search_text
 
 RECENTLY_CLOSED_SHOWN = 6
 
@@ -52,9 +55,15 @@ def _safe_next(request, fallback: str) -> str:
     return fallback
 
 
-def search_text(request, *, max_length: int) -> str:
-    """The `q` parameter, trimmed, without NUL characters (which PostgreSQL refuses)."""
-    return request.GET.get("q", "").replace("\x00", "").strip()[:max_length]
+def _search(request, *, tell: bool) -> str:
+    """The `q` parameter by the one search rule; "" (no search) when the rule refuses it, with
+    the rule's words on the page when `tell`."""
+    try:
+        return search_text(request.GET.get("q", ""))
+    except SearchTextRefused as refused:
+        if tell:
+            messages.error(request, f"Search: {refused.message}")
+        return ""
 
 
 class PollListView(generic.ListView):
@@ -64,17 +73,18 @@ class PollListView(generic.ListView):
     context_object_name = "polls"
     paginate_by = 10
 
+    @cached_property
     def search(self) -> str:
-        return search_text(self.request, max_length=200)
+        return _search(self.request, tell=True)
 
     def get_queryset(self):
-        return Poll.objects.open().search(self.search()).for_listing()
+        return Poll.objects.open().search(self.search).for_listing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        closed = Poll.objects.search(self.search()).for_listing().recently_closed()
+        closed = Poll.objects.search(self.search).for_listing().recently_closed()
         context["recently_closed"] = closed[:RECENTLY_CLOSED_SHOWN]
-        context["query"] = self.search()
+        context["query"] = self.search
         return context
 
 
@@ -142,27 +152,15 @@ def poll_results_json(request, public_id):
         poll = Poll.objects.with_results().get(public_id=public_id)
     except Poll.DoesNotExist:
         return JsonResponse({"detail": "There is no poll with that address."}, status=404)
-    results = services.poll_results(poll=poll)
-    return JsonResponse(
-        {
-            "is_open": poll.is_open(),
-            "closes_at": poll.closes_at.isoformat(),
-            "closed_at": poll.closed_at.isoformat() if poll.closed_at else None,
-            "total_votes": results.total_votes,
-            "options": [
-                {"id": o.id, "label": o.label, "votes": o.votes, "percent": o.percent}
-                for o in results.options
-            ],
-        }
-    )
+    return JsonResponse(PollResultsSerializer(poll).data)
 
 
 def option_labels_json(request):
-    """Option labels used before on the site that contain `q` (autocomplete)."""
-    query = search_text(request, max_length=100)
-    if not query:
-        return JsonResponse({"labels": []})
-    return JsonResponse({"labels": Option.objects.label_suggestions(search=query)})
+    """Option labels used before on the site that contain `q` (autocomplete), as the API's
+    /api/options/ answers them."""
+    query = _search(request, tell=False)
+    labels = Option.objects.label_suggestions(search=query) if query else []
+    return JsonResponse(OptionLabelsSerializer({"labels": labels}).data)
 
 
 class PollCreateView(LoginRequiredMixin, RateLimitedPostMixin, generic.FormView):

@@ -13,12 +13,51 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from polls.services import NotAllowed, OptionNotInPoll, VoteRefused, capped_messages
+from polls.services import (
+    AlreadyVoted,
+    NotAllowed,
+    OptionNotInPoll,
+    PollClosed,
+    VoteRefused,
+    capped_messages,
+)
 from votr_project import database_errors
 
 from .parsers import RequestTooLarge
 
 NON_FIELD = "non_field_errors"
+NOT_ALLOWED = "not_allowed"
+# Every `code` an API answer can hold, published as the Error schema's enum (a test holds this
+# list to the exception classes and middleware that answer).
+ERROR_CODES = (
+    # 400
+    "invalid",
+    OptionNotInPoll.code,
+    "parse_error",
+    "invalid_credentials",
+    # 401, 403
+    "not_authenticated",
+    "authentication_failed",
+    "permission_denied",
+    NOT_ALLOWED,
+    # 404, 405, 406
+    "not_found",
+    "method_not_allowed",
+    "not_acceptable",
+    # 409
+    "conflict",
+    AlreadyVoted.code,
+    PollClosed.code,
+    # 413, 414, 415
+    "too_large",
+    "uri_too_long",
+    "unsupported_media_type",
+    "unsupported_charset",
+    # 429, 503
+    "throttled",
+    "locked_out",
+    "service_unavailable",
+)
 
 
 class Conflict(exceptions.APIException):
@@ -69,7 +108,7 @@ def _translate(exc):
     if isinstance(exc, VoteRefused):
         return Conflict(exc.message, code=exc.code)
     if isinstance(exc, NotAllowed):
-        return exceptions.PermissionDenied(exc.message, code="not_allowed")
+        return exceptions.PermissionDenied(exc.message, code=NOT_ALLOWED)
     if isinstance(exc, RequestDataTooBig):
         return RequestTooLarge()
     if isinstance(exc, Http404):

@@ -1,83 +1,114 @@
-from rest_framework.exceptions import ValidationError
-from rest_framework.filters import BaseFilterBackend, OrderingFilter
+"""The list's query parameters, as a django-filter FilterSet (drf-spectacular documents it from
+the filters; the limits it publishes are the ones the fields enforce). Every invalid value is a
+400 in the API's error shape, naming the parameter."""
 
-MAX_PARAMETER_LENGTH = 200
-STATUSES = ("open", "closed")
+import django_filters
+from django import forms
+from django_filters import fields as filter_fields
+from drf_spectacular.utils import extend_schema_field
 
+from polls.models import Poll, User
+from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
-def query_text(request, name: str) -> str:
-    """A query parameter as clean text: trimmed, refused with a 400 when it holds a NUL (which
-    PostgreSQL cannot take in a query) or is unreasonably long."""
-    value = request.query_params.get(name, "").strip()
-    if "\x00" in value:
-        raise ValidationError({name: ["This value contains a character that is not allowed."]})
-    if len(value) > MAX_PARAMETER_LENGTH:
-        raise ValidationError(
-            {name: [f"Ensure this value has at most {MAX_PARAMETER_LENGTH} characters."]}
-        )
-    return value
-
-
-class PollFilter(BaseFilterBackend):
-    """`status=open|closed` (by the model's own rule), `author=<username>` (ignoring case, as
-    usernames are unique that way) and `search=<text>` in titles."""
-
-    def filter_queryset(self, request, queryset, view):
-        status = query_text(request, "status")
-        if status == "open":
-            queryset = queryset.open()
-        elif status == "closed":
-            queryset = queryset.closed()
-        elif status:
-            raise ValidationError({"status": ['Use "open" or "closed".']})
-        author = query_text(request, "author")
-        if author:
-            queryset = queryset.filter(author__username__iexact=author)
-        return queryset.search(query_text(request, "search"))
-
-    def get_schema_operation_parameters(self, view):
-        def text(name, description, **schema):
-            return {
-                "name": name,
-                "required": False,
-                "in": "query",
-                "description": description,
-                "schema": {"type": "string", **schema},
-            }
-
-        return [
-            text("status", "Only open or only closed polls.", enum=list(STATUSES)),
-            text("author", "Only this user's polls (username, any case).", maxLength=150),
-            text("search", "Only polls whose title contains this text.", maxLength=200),
-        ]
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+ORDERING_FIELDS = ("created_at", "closes_at", "total_votes")
+# Sorted, as drf-spectacular publishes enums, so that ORDERING_NAMES pair with the values.
+ORDERINGS = sorted(f"{sign}{name}" for name in ORDERING_FIELDS for sign in ("", "-"))
+# Names for generated clients (openapi-python-client, OpenAPI Generator): "-created_at" is
+# otherwise VALUE_1.
+ORDERING_NAMES = [
+    f"{name.upper()}_DESC" if value.startswith("-") else name.upper()
+    for value in ORDERINGS
+    for name in [value.removeprefix("-")]
+]
+DEFAULT_ORDERING = ("-created_at", "-id")
 
 
-class PollOrdering(OrderingFilter):
-    """DRF's ordering, but an unknown field is a 400 rather than silently ignored, and ties are
-    broken by id so that pages never repeat or skip a poll."""
+class SearchTextField(forms.Field):
+    """polls.search's rule as a form field: the same text, or its message, as the pages get."""
 
-    def get_ordering(self, request, queryset, view):
-        raw = query_text(request, self.ordering_param)
-        if not raw:
-            return self.get_default_ordering(view)
-        fields = [term.strip() for term in raw.split(",") if term.strip()]
-        allowed = set(view.ordering_fields)
-        if not fields or any(term.removeprefix("-") not in allowed for term in fields):
-            names = ", ".join(view.ordering_fields)
-            raise ValidationError(
-                {self.ordering_param: [f"Order by {names}; a leading - reverses the order."]}
-            )
-        return [*fields, "-id"]
+    def to_python(self, value):
+        try:
+            return search_text(value or "")
+        except SearchTextRefused as refused:
+            raise forms.ValidationError(refused.message, code="invalid") from None
 
-    def get_schema_operation_parameters(self, view):
-        choices = [f"{sign}{name}" for name in view.ordering_fields for sign in ("", "-")]
-        return [
-            {
-                "name": self.ordering_param,
-                "required": False,
-                "in": "query",
-                "description": "Order by creation, closing time or total votes "
-                "(a leading - for descending). Default: -created_at.",
-                "schema": {"type": "string", "enum": choices},
-            }
-        ]
+
+class TrimmedChoiceField(filter_fields.ChoiceField):
+    def to_python(self, value):
+        return super().to_python(value).strip()
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchTextField
+
+
+class StatusFilter(django_filters.ChoiceFilter):
+    field_class = TrimmedChoiceField
+
+
+class PollOrdering(django_filters.OrderingFilter):
+    """Ties are broken by id, so that pages never repeat or skip a poll."""
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], "-id")
+
+
+def documented(filter_, **schema):
+    """`filter_`, published with this schema and its help text (drf-spectacular drops the help
+    text of a filter whose schema is given)."""
+    return extend_schema_field({**schema, "description": filter_.extra["help_text"]})(filter_)
+
+
+class PollFilterSet(django_filters.FilterSet):
+    status = StatusFilter(
+        choices=[("open", "Open polls"), ("closed", "Closed polls")],
+        method="filter_status",
+        help_text="Only open or only closed polls (by the closing time, even before the close "
+        "is recorded).",
+        error_messages={"invalid_choice": 'Use "open" or "closed".'},
+    )
+    author = documented(
+        django_filters.CharFilter(
+            field_name="author__username",
+            lookup_expr="iexact",
+            max_length=USERNAME_MAX_LENGTH,
+            help_text="Only this user's polls (username, any case).",
+        ),
+        type="string",
+        maxLength=USERNAME_MAX_LENGTH,
+    )
+    search = documented(
+        SearchFilter(
+            method="filter_search",
+            help_text="Only polls whose title contains this text (any case).",
+        ),
+        type="string",
+        maxLength=SEARCH_MAX_LENGTH,
+    )
+    ordering = documented(
+        PollOrdering(
+            fields=ORDERING_FIELDS,
+            help_text="Order by creation, closing time or total votes, a leading - for descending; "
+            "several, comma-separated, in turn. Default: -created_at.",
+            error_messages={
+                "invalid_choice": f"Order by {', '.join(ORDERING_FIELDS)}; "
+                "a leading - reverses the order."
+            },
+        ),
+        type="string",
+        enum=ORDERINGS,
+        **{"x-enum-varnames": ORDERING_NAMES},
+    )
+
+    class Meta:
+        model = Poll
+        fields = ["status", "author", "search", "ordering"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.open() if value == "open" else queryset.closed()
+
+    def filter_search(self, queryset, name, value):
+        return queryset.search(value)

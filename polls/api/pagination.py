@@ -4,7 +4,8 @@ from rest_framework.pagination import PageNumberPagination
 
 class PollPagination(PageNumberPagination):
     """`count`, `next`, `previous`, `results`; `?page=`, and `?page_size=` up to 100. A page
-    that is not a number from 1 is a 400; a page past the last one, a 404."""
+    that is not a number from 1, or a page size not from 1 to 100, is a 400 (the limits the
+    schema publishes); a page past the last one, a 404."""
 
     page_size = 20
     page_size_query_param = "page_size"
@@ -17,6 +18,16 @@ class PollPagination(PageNumberPagination):
         if not (str(number).isascii() and str(number).isdigit()) or int(number) < 1:
             raise ValidationError({self.page_query_param: ["Use a page number from 1."]})
         return number
+
+    def get_page_size(self, request):
+        size = request.query_params.get(self.page_size_query_param)
+        if size is None:
+            return self.page_size
+        if not (size.isascii() and size.isdigit()) or not 1 <= int(size) <= self.max_page_size:
+            raise ValidationError(
+                {self.page_size_query_param: [f"Use a page size from 1 to {self.max_page_size}."]}
+            )
+        return int(size)
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

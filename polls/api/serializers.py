@@ -16,6 +16,8 @@ from rest_framework import serializers
 from polls import services
 from polls.models import LABEL_MAX_LENGTH, MAX_OPTIONS, MIN_OPTIONS, TITLE_MAX_LENGTH, Poll, User
 
+from .errors import ERROR_CODES
+
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 MAX_ID = 2**63 - 1  # the largest database id; bigger numbers find nothing, as unknown ids
 
@@ -103,18 +105,45 @@ class OptionResultSerializer(serializers.Serializer):
     percent = serializers.FloatField(help_text="Share of the votes, 0 to 100, one decimal.")
 
 
-class PollSerializer(serializers.ModelSerializer):
+class PollResultsSerializer(serializers.ModelSerializer):
+    """Whether a poll is open and its results: part of every Poll in the API, and on its own
+    what the poll page's script polls for live results (polls:results)."""
+
+    closes_at = UTCDateTimeField(read_only=True)
+    closed_at = UTCDateTimeField(read_only=True, allow_null=True)
+    is_open = serializers.SerializerMethodField()
+    total_votes = serializers.SerializerMethodField()
+    options = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Poll
+        fields = ["is_open", "closes_at", "closed_at", "total_votes", "options"]
+        read_only_fields = fields
+
+    @staticmethod
+    def _results(poll: Poll) -> services.PollResults:
+        if not hasattr(poll, "_api_results"):
+            poll._api_results = services.poll_results(poll=poll)
+        return poll._api_results
+
+    def get_is_open(self, poll: Poll) -> bool:
+        return poll.is_open()
+
+    def get_total_votes(self, poll: Poll) -> int:
+        return self._results(poll).total_votes
+
+    @extend_schema_field(OptionResultSerializer(many=True))
+    def get_options(self, poll: Poll):
+        return OptionResultSerializer(self._results(poll).options, many=True).data
+
+
+class PollSerializer(PollResultsSerializer):
     id = serializers.CharField(source="public_id", read_only=True, help_text="The public id.")
     url = serializers.HyperlinkedIdentityField(
         view_name="api:poll-detail", lookup_field="public_id", lookup_url_kwarg="public_id"
     )
     author = serializers.CharField(source="author.username", read_only=True)
     created_at = UTCDateTimeField(read_only=True)
-    closes_at = UTCDateTimeField(read_only=True)
-    closed_at = UTCDateTimeField(read_only=True, allow_null=True)
-    is_open = serializers.SerializerMethodField()
-    total_votes = serializers.SerializerMethodField()
-    options = serializers.SerializerMethodField()
     my_vote = serializers.SerializerMethodField()
 
     class Meta:
@@ -133,22 +162,6 @@ class PollSerializer(serializers.ModelSerializer):
             "my_vote",
         ]
         read_only_fields = fields
-
-    @staticmethod
-    def _results(poll: Poll) -> services.PollResults:
-        if not hasattr(poll, "_api_results"):
-            poll._api_results = services.poll_results(poll=poll)
-        return poll._api_results
-
-    def get_is_open(self, poll: Poll) -> bool:
-        return poll.is_open()
-
-    def get_total_votes(self, poll: Poll) -> int:
-        return self._results(poll).total_votes
-
-    @extend_schema_field(OptionResultSerializer(many=True))
-    def get_options(self, poll: Poll):
-        return OptionResultSerializer(self._results(poll).options, many=True).data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_my_vote(self, poll: Poll) -> int | None:
@@ -174,6 +187,15 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
 
 
+class ApiIndexSerializer(serializers.Serializer):
+    schema = serializers.URLField(help_text="The OpenAPI schema (YAML; JSON with ?format=json).")
+    docs = serializers.URLField(help_text="The schema as a page to read and try.")
+    polls = serializers.URLField()
+    options = serializers.URLField(help_text="Option labels used before, for autocomplete.")
+    token = serializers.URLField(help_text="Log in for a token, or revoke it.")
+    users = serializers.URLField(help_text="Sign up.")
+
+
 class OptionLabelsSerializer(serializers.Serializer):
     labels = serializers.ListField(child=serializers.CharField())
 
@@ -182,7 +204,9 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every 4xx response."""
 
     detail = serializers.CharField(help_text="What went wrong, in a sentence for people.")
-    code = serializers.CharField(help_text="What went wrong, as a stable word for programs.")
+    code = serializers.ChoiceField(
+        choices=ERROR_CODES, help_text="What went wrong, as a stable word for programs."
+    )
     errors = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field at fault (`non_field_errors` for the body as a whole).",

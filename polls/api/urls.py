@@ -10,6 +10,7 @@ router = SimpleRouter()
 router.register("polls", views.PollViewSet, basename="poll")
 
 urlpatterns = [
+    path("", views.IndexView.as_view(), name="index"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
     path("users/", views.SignUpView.as_view(), name="users"),
     path("options/", views.OptionLabelsView.as_view(), name="options"),

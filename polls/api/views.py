@@ -3,23 +3,27 @@ with an output serializer. Reads use the Poll queryset methods; errors become th
 shape in polls/api/errors.py."""
 
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action, api_view, permission_classes
-from rest_framework.exceptions import APIException, NotFound
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from polls import services
 from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
+from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
-from .errors import LockedOut
-from .filters import MAX_PARAMETER_LENGTH, PollFilter, PollOrdering, query_text
+from .errors import NON_FIELD, LockedOut
+from .filters import DEFAULT_ORDERING, PollFilterSet
 from .serializers import (
     SIGN_UP_ACCEPTED,
+    ApiIndexSerializer,
     ErrorSerializer,
     OptionLabelsSerializer,
     PollCreateInput,
@@ -33,6 +37,16 @@ from .serializers import (
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
 
+# The index's links: (name, URL name).
+INDEX = (
+    ("schema", "schema"),
+    ("docs", "docs"),
+    ("polls", "poll-list"),
+    ("options", "options"),
+    ("token", "token"),
+    ("users", "users"),
+)
+
 
 class InvalidCredentials(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
@@ -40,6 +54,18 @@ class InvalidCredentials(APIException):
     default_code = "invalid_credentials"
 
 
+@extend_schema_view(
+    list=extend_schema(
+        summary="List polls",
+        description="Polls, newest first, 20 to a page (`page_size` up to 100). Filter by "
+        "status, author or text in the title; order by creation, closing time or total votes.",
+    ),
+    retrieve=extend_schema(
+        summary="Read a poll",
+        description="The poll with its options, their votes and shares, and the caller's own "
+        "vote (`my_vote`, null when signed out or not voted).",
+    ),
+)
 class PollViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -50,14 +76,14 @@ class PollViewSet(
     serializer_class = PollSerializer
     lookup_field = "public_id"
     lookup_value_regex = PUBLIC_ID_PATTERN
-    filter_backends = [PollFilter, PollOrdering]
-    ordering_fields = ["created_at", "closes_at", "total_votes"]
-    # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
-    ordering = ["-created_at", "-id"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PollFilterSet
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
-        return Poll.objects.with_results().with_choice_of(self.request.user)
+        # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
+        queryset = Poll.objects.with_results().with_choice_of(self.request.user)
+        return queryset.order_by(*DEFAULT_ORDERING)
 
     def get_throttles(self):
         extra = {"create": PollCreateThrottle, "votes": VoteThrottle}.get(self.action)
@@ -82,7 +108,13 @@ class PollViewSet(
         headers = {"Location": str(data["url"])} if created else None
         return Response(data, status=status_code, headers=headers)
 
-    @extend_schema(request=PollCreateInput, responses={201: PollSerializer})
+    @extend_schema(
+        request=PollCreateInput,
+        responses={201: PollSerializer},
+        summary="Create a poll",
+        description="Ask a question with 2 to 20 options, open until `closes_at` (default: "
+        "24 hours from now). Answers with the poll; Location holds its address.",
+    )
     def create(self, request):
         data = self._input(PollCreateInput)
         poll = services.poll_create(
@@ -96,10 +128,15 @@ class PollViewSet(
     @extend_schema(
         request=PollRescheduleInput,
         responses={200: PollSerializer},
+        summary="Reschedule a poll",
         description="Move the closing time (the author or staff). A closed poll opens again. "
-        "Without `closes_at`, nothing changes.",
+        "The body is a JSON object: without `closes_at` (`{}`), nothing changes.",
     )
     def partial_update(self, request, public_id):
+        if request.stream is None:  # no body at all: the schema requires one, `{}` at least
+            raise ValidationError(
+                {NON_FIELD: ["Send a JSON object with the fields to change ({} changes nothing)."]}
+            )
         data = self._input(PollRescheduleInput)
         poll = self._target()
         services.poll_reschedule(poll=poll, closes_at=data.get("closes_at"), by=request.user)
@@ -107,7 +144,9 @@ class PollViewSet(
 
     @extend_schema(
         responses={204: None},
-        description="The author while nobody has voted, or staff.",
+        summary="Delete a poll",
+        description="Delete the poll and its votes: its author while nobody has voted, or "
+        "staff with the permission to delete polls.",
     )
     def destroy(self, request, public_id):
         services.poll_delete(poll=self._target(), by=request.user)
@@ -116,7 +155,9 @@ class PollViewSet(
     @extend_schema(
         request=VoteInput,
         responses={201: PollSerializer, 409: ErrorSerializer},
-        description="Cast the caller's vote; answers with the poll and its results.",
+        summary="Vote in a poll",
+        description="Cast the caller's vote, once per poll and only while the poll is open; "
+        "answers with the poll and its results, and the poll's address in Location.",
     )
     @action(detail=True, methods=["post"], url_path="votes", permission_classes=[IsAuthenticated])
     def votes(self, request, public_id):
@@ -128,6 +169,7 @@ class PollViewSet(
     @extend_schema(
         request=None,
         responses={200: PollSerializer},
+        summary="Close a poll",
         description="Close the poll now (the author or staff). Closing a closed poll is a no-op.",
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
@@ -148,7 +190,13 @@ class TokenView(APIView):
     def get_permissions(self):
         return [IsAuthenticated()] if self.request.method == "DELETE" else [AllowAny()]
 
-    @extend_schema(request=TokenInput, responses={200: TokenSerializer})
+    @extend_schema(
+        request=TokenInput,
+        responses={200: TokenSerializer},
+        summary="Log in for a token",
+        description="The caller's token for a username and password (the same token until it "
+        "is revoked or the password changes). Repeated failures lock the login out for a while.",
+    )
     def post(self, request):
         serializer = TokenInput(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -165,7 +213,12 @@ class TokenView(APIView):
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenSerializer({"token": token.key}).data)
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        summary="Revoke the token",
+        description="Log out: the caller's token stops working; log in again for a new one.",
+    )
     def delete(self, request):
         if isinstance(request.auth, Token):
             request.auth.delete()
@@ -183,6 +236,7 @@ class SignUpView(APIView):
     @extend_schema(
         request=SignUpInput,
         responses={202: SignUpAcceptedSerializer, 400: ErrorSerializer},
+        summary="Sign up",
         description="Sign up. The answer is the same whether or not the address has an "
         "account: a new address is emailed a link that activates the account (then log in "
         "for a token), an address with an account is emailed a notice.",
@@ -204,19 +258,38 @@ class OptionLabelsView(APIView):
         parameters=[
             OpenApiParameter(
                 "search",
-                {"type": "string", "maxLength": MAX_PARAMETER_LENGTH},
+                {"type": "string", "maxLength": SEARCH_MAX_LENGTH},
                 description="Text the label contains (any case).",
                 required=False,
             )
         ],
         responses={200: OptionLabelsSerializer},
+        summary="Suggest option labels",
         description=f"Up to {LABEL_SUGGESTIONS} option labels used before, those starting with "
         "the search first, then the most used, "
         "one spelling per label ignoring case (for autocomplete).",
     )
     def get(self, request):
-        labels = Option.objects.label_suggestions(search=query_text(request, "search"))
+        try:
+            search = search_text(request.query_params.get("search", ""))
+        except SearchTextRefused as refused:
+            raise ValidationError({"search": [refused.message]}) from None
+        labels = Option.objects.label_suggestions(search=search)
         return Response(OptionLabelsSerializer({"labels": labels}).data)
+
+
+class IndexView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: ApiIndexSerializer},
+        operation_id="api_index",
+        summary="API index",
+        description="Where the schema, its documentation and the API's collections are.",
+    )
+    def get(self, request):
+        links = {name: reverse(f"api:{url_name}", request=request) for name, url_name in INDEX}
+        return Response(ApiIndexSerializer(links).data)
 
 
 class DocsView(SpectacularSwaggerSplitView):

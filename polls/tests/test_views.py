@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import SimpleRateThrottle
 
 from polls import services
 from polls.models import AuditEntry, Ballot, Option, Poll, User
+from polls.search import NUL_REFUSED, SEARCH_MAX_LENGTH, TOO_LONG
 from polls.templatetags.votr import relative_text
 
 from .factories import PASSWORD, PollFactory, UserFactory, staff_with
@@ -336,6 +338,59 @@ def test_label_suggestions_come_from_earlier_polls_prefix_first(client):
 def test_label_suggestions_need_a_query(client):
     PollFactory()
     assert client.get(reverse("polls:labels")).json() == {"labels": []}
+
+
+def test_results_json_is_the_apis_results_of_the_poll(client, poll):
+    """One JSON contract: the page script reads the API's serializer, field for field."""
+    services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+
+    page = client.get(reverse("polls:results", args=[poll.public_id])).json()
+    api = client.get(f"/api/polls/{poll.public_id}/").json()
+
+    assert page == {
+        name: api[name] for name in ("is_open", "closes_at", "closed_at", "total_votes", "options")
+    }
+
+
+def test_label_suggestions_are_the_apis_answer(client):
+    PollFactory(labels=["Apple", "Apple pie", "Banana"])
+
+    page = client.get(reverse("polls:labels"), {"q": "app"}).json()
+
+    assert page == client.get("/api/options/", {"search": "app"}).json()
+
+
+def test_live_results_do_not_spend_the_apis_anonymous_throttle(client, poll, monkeypatch):
+    monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "1/minute")
+
+    for _ in range(3):
+        assert client.get(reverse("polls:results", args=[poll.public_id])).status_code == 200
+        assert client.get(reverse("polls:labels"), {"q": "o"}).status_code == 200
+    assert client.get("/api/options/").status_code == 200
+    assert client.get("/api/options/").status_code == 429
+
+
+def test_home_search_has_the_apis_limit_and_says_why_it_refuses(client):
+    PollFactory(title="x" * 200)
+    longest = "x" * SEARCH_MAX_LENGTH
+
+    found = client.get(reverse("polls:index"), {"q": longest})
+    refused = client.get(reverse("polls:index"), {"q": longest + "x"})
+
+    assert found.context["query"] == longest
+    assert len(found.context["polls"]) == 1
+    assert refused.status_code == 200
+    assert refused.context["query"] == ""
+    assert f"Search: {TOO_LONG}" in refused.content.decode()
+    api = client.get("/api/polls/", {"search": longest + "x"}).json()
+    assert api["errors"] == {"search": [TOO_LONG]}
+
+
+def test_home_search_with_a_nul_is_refused_in_the_apis_words(client):
+    response = client.get(reverse("polls:index"), {"q": "a\x00b"})
+
+    assert response.status_code == 200
+    assert f"Search: {NUL_REFUSED}" in response.content.decode()
 
 
 # --- Create a poll ---------------------------------------------------------------------------

@@ -225,8 +225,16 @@ def test_a_page_past_the_last_is_404(api, poll, page):
     assert_error_shape(api.get(POLLS, {"page": page}), 404, "not_found")
 
 
-def test_a_bad_page_size_falls_back_to_the_default(api, poll):
-    assert api.get(POLLS, {"page_size": "lots"}).status_code == 200
+@pytest.mark.parametrize("size", ["lots", "0", "101", "", "1.5"])
+def test_a_page_size_outside_the_published_limits_is_400(api, poll, size):
+    """The schema says 1 to 100: the server holds a client to it rather than guessing."""
+    body = assert_error_shape(api.get(POLLS, {"page_size": size}), 400, "invalid")
+
+    assert body["errors"] == {"page_size": ["Use a page size from 1 to 100."]}
+
+
+def test_the_largest_published_page_size_is_accepted(api, poll):
+    assert api.get(POLLS, {"page_size": "100"}).status_code == 200
 
 
 @pytest.mark.parametrize(

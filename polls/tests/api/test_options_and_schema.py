@@ -1,8 +1,16 @@
+import inspect
 import re
 
+import pytest
 import yaml
+from django.test import RequestFactory
+from rest_framework import exceptions as drf_exceptions
 
+from polls import services
+from polls.api import errors, parsers
+from polls.api import views as api_views
 from polls.tests.factories import PollFactory
+from votr_project import database_errors
 
 OPTIONS = "/api/options/"
 
@@ -64,6 +72,7 @@ def test_schema_lists_every_endpoint_and_method(api, db):
     paths = schema(api)["paths"]
 
     assert {path: sorted(operations) for path, operations in paths.items()} == {
+        "/api/": ["get"],
         "/api/auth/token/": ["delete", "post"],
         "/api/options/": ["get"],
         "/api/polls/": ["get", "post"],
@@ -157,3 +166,194 @@ def test_schema_publishes_the_limits_the_server_enforces(api, db):
     assert query("/api/polls/", "page") == {"type": "integer", "minimum": 1}
     assert query("/api/polls/", "page_size") == {"type": "integer", "minimum": 1, "maximum": 100}
     assert query("/api/options/", "search")["maxLength"] == 200
+
+
+def query_schema(document, path, name) -> dict:
+    operation = document["paths"][path]["get"]
+    return next(p["schema"] for p in operation["parameters"] if p["name"] == name)
+
+
+# --- The index --------------------------------------------------------------------------------
+
+
+def test_the_api_root_is_an_index_of_the_schema_docs_and_collections(api, db):
+    response = api.get("/api/")
+
+    assert response.status_code == 200
+    links = response.json()
+    assert links == {
+        "schema": "http://testserver/api/schema/",
+        "docs": "http://testserver/api/docs/",
+        "polls": "http://testserver/api/polls/",
+        "options": "http://testserver/api/options/",
+        "token": "http://testserver/api/auth/token/",
+        "users": "http://testserver/api/users/",
+    }
+    for name in ("schema", "docs", "polls", "options"):
+        assert api.get(links[name]).status_code == 200, name
+
+
+# --- What a client generated from the schema needs -------------------------------------------
+
+
+def operations(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_every_operation_has_a_summary_and_a_description_of_its_own(api, db):
+    found = dict(operations(schema(api)))
+
+    for name, operation in found.items():
+        assert operation.get("summary"), name
+        assert operation.get("description"), name
+    assert len({op["summary"] for op in found.values()}) == len(found)
+    assert len({op["description"] for op in found.values()}) == len(found)
+
+
+def test_created_answers_declare_location_and_refusals_to_wait_declare_retry_after(api, db):
+    for name, operation in operations(schema(api)):
+        responses = operation["responses"]
+        if "201" in responses:
+            assert "Location" in responses["201"]["headers"], name
+        for status in ("429", "503"):
+            assert "Retry-After" in responses[status]["headers"], (name, status)
+    paths = schema(api)["paths"]
+    assert "201" in paths["/api/polls/"]["post"]["responses"]
+    assert "201" in paths["/api/polls/{public_id}/votes/"]["post"]["responses"]
+
+
+def test_a_vote_answers_with_the_location_the_schema_declares(authed, user):
+    poll = PollFactory()
+
+    response = authed.post(
+        f"/api/polls/{poll.public_id}/votes/", {"option": poll.options.first().pk}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response["Location"] == f"http://testserver/api/polls/{poll.public_id}/"
+
+
+def emitted_codes() -> set[str]:
+    """Every code an API answer can hold: each exception class the API raises or translates,
+    the domain's refusals, and the bodies the middleware and database handlers write."""
+    classes = [
+        cls
+        for module in (drf_exceptions, errors, parsers, api_views)
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if issubclass(cls, drf_exceptions.APIException) and cls is not drf_exceptions.APIException
+    ]
+    codes = {cls.default_code for cls in classes}
+    # A ValidationError answers "invalid" whatever its fields' codes, but for this one.
+    codes |= {services.OptionNotInPoll.code, errors.NOT_ALLOWED}
+    refusals = [services.VoteRefused]
+    while refusals:
+        refusal = refusals.pop()
+        refusals += refusal.__subclasses__()
+        if refusal is not services.VoteRefused:
+            codes.add(refusal.code)
+    request = RequestFactory().get("/api/polls/")
+    for response in (
+        database_errors.unavailable_response(request),
+        database_errors.conflict_response(request),
+    ):
+        codes.add(yaml.safe_load(response.content)["code"])
+    return codes
+
+
+@pytest.mark.parametrize(
+    ("request_kwargs", "code"),
+    [
+        ({"path": "/api/polls/?search=" + "x" * 3000}, "uri_too_long"),
+        (
+            {
+                "path": "/api/polls/",
+                "method": "post",
+                "data": b"{}",
+                "content_type": "application/json; charset=base64",
+            },
+            "unsupported_charset",
+        ),
+    ],
+)
+def test_the_middleware_answers_with_documented_codes(api, db, request_kwargs, code):
+    kwargs = dict(request_kwargs)
+    method = kwargs.pop("method", "get")
+    path = kwargs.pop("path")
+    response = getattr(api, method)(path, **kwargs)
+
+    assert response.json()["code"] == code
+    assert code in schema(api)["components"]["schemas"]["ErrorCodeEnum"]["enum"]
+
+
+def test_error_code_is_an_enum_of_every_code_the_server_can_answer(api, db):
+    document = schema(api)
+    error = document["components"]["schemas"]["Error"]["properties"]["code"]
+
+    assert error["allOf"] == [{"$ref": "#/components/schemas/ErrorCodeEnum"}]
+    enum = document["components"]["schemas"]["ErrorCodeEnum"]["enum"]
+    assert emitted_codes() - set(enum) == set()
+    assert {"locked_out", "too_large", "already_voted", "service_unavailable"} <= set(enum)
+
+
+def test_ordering_values_have_readable_names_for_generated_clients(api, db):
+    ordering = query_schema(schema(api), "/api/polls/", "ordering")
+
+    items = ordering["items"]
+    assert dict(zip(items["enum"], items["x-enum-varnames"], strict=True)) == {
+        "created_at": "CREATED_AT",
+        "-created_at": "CREATED_AT_DESC",
+        "closes_at": "CLOSES_AT",
+        "-closes_at": "CLOSES_AT_DESC",
+        "total_votes": "TOTAL_VOTES",
+        "-total_votes": "TOTAL_VOTES_DESC",
+    }
+
+
+def test_the_token_scheme_says_how_the_header_is_written(api, db):
+    token = schema(api)["components"]["securitySchemes"]["tokenAuth"]
+
+    assert (token["type"], token["in"], token["name"]) == ("apiKey", "header", "Authorization")
+    assert "`Token <key>`" in token["description"]
+
+
+def test_a_patch_requires_a_body_in_the_schema_and_on_the_server(authed, user):
+    patch = schema(authed)["paths"]["/api/polls/{public_id}/"]["patch"]
+    poll = PollFactory(author=user)
+
+    assert patch["requestBody"]["required"] is True
+    no_body = authed.generic("PATCH", f"/api/polls/{poll.public_id}/")
+    assert no_body.status_code == 400
+    assert no_body.json()["code"] == "invalid"
+    assert authed.patch(f"/api/polls/{poll.public_id}/", {}, format="json").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("/api/polls/", "author"), ("/api/polls/", "search"), ("/api/options/", "search")],
+)
+def test_text_query_limits_are_the_ones_the_server_enforces(api, db, path, name):
+    limit = query_schema(schema(api), path, name)["maxLength"]
+
+    assert api.get(path, {name: "x" * limit}).status_code == 200
+    too_long = api.get(path, {name: "x" * (limit + 1)})
+    assert too_long.status_code == 400
+    assert list(too_long.json()["errors"]) == [name]
+
+
+def test_page_size_limits_are_the_ones_the_server_enforces(api, db):
+    limits = query_schema(schema(api), "/api/polls/", "page_size")
+
+    assert api.get("/api/polls/", {"page_size": limits["maximum"]}).status_code == 200
+    assert api.get("/api/polls/", {"page_size": limits["minimum"]}).status_code == 200
+    assert api.get("/api/polls/", {"page_size": limits["maximum"] + 1}).status_code == 400
+    assert api.get("/api/polls/", {"page_size": limits["minimum"] - 1}).status_code == 400
+
+
+def test_the_list_filters_are_documented_from_the_filterset(api, db):
+    document = schema(api)
+
+    assert query_schema(document, "/api/polls/", "status")["enum"] == ["closed", "open"]
+    names = [p["name"] for p in document["paths"]["/api/polls/"]["get"]["parameters"]]
+    assert set(names) == {"status", "author", "search", "ordering", "page", "page_size"}
