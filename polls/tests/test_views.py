@@ -637,6 +637,22 @@ def test_sign_up_errors_appear_next_to_fields(client, user):
     assert User.objects.count() == 1
 
 
+def test_the_headers_log_in_and_sign_up_links_keep_the_page_you_were_on(client, poll):
+    here = poll.get_absolute_url()
+    html = client.get(here).content.decode()
+    assert f'href="{reverse("login")}?next={here}">Log in</a>' in html
+    assert f'href="{reverse("signup")}?next={here}">Sign up</a>' in html
+
+    # From the login or sign-up page, they pass on where that page returns to.
+    for name in ("login", "signup"):
+        html = client.get(f"{reverse(name)}?next={here}").content.decode()
+        assert f'href="{reverse("login")}?next={here}">Log in</a>' in html
+        assert f'href="{reverse("signup")}?next={here}">Sign up</a>' in html
+    html = client.get(reverse("signup")).content.decode()
+    assert f'href="{reverse("login")}">Log in</a>' in html
+    assert f'href="{reverse("signup")}">Sign up</a>' in html
+
+
 def test_log_in_returns_where_you_were_with_a_welcome(client, user, poll):
     response = client.post(
         reverse("login"),
