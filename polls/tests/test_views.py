@@ -1,6 +1,7 @@
 """The voter pages, through Django's test client: every page, every error path, and the number
 of queries the busy pages make (which must not grow with the number of polls or options)."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -466,12 +467,37 @@ def test_create_refuses_more_than_30_days(signed_in):
     ]
 
 
-@pytest.mark.parametrize("value", ["-1", "abc", "", "99999999999999999999"])
-def test_create_refuses_a_bad_duration_number(signed_in, value):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-1", "Hours cannot be negative."),
+        ("abc", "Hours must be a whole number from 0 to 23."),
+        ("", "Hours must be a whole number from 0 to 23."),
+        ("99999999999999999999", "Hours must be at most 23."),
+    ],
+)
+def test_create_refuses_a_bad_duration_number(signed_in, value, message):
     response = signed_in.post(reverse("polls:create"), create_data(hours=value))
     assert response.status_code == 200
-    assert response.context["form"].errors["hours"]
+    assert response.context["form"].errors["hours"] == [message]
     assert not Poll.objects.exists()
+
+
+def test_every_picker_error_names_its_field(signed_in):
+    response = signed_in.post(
+        reverse("polls:create"), create_data(days="400", hours="24", minutes="60")
+    )
+    items = re.findall(
+        r"<li[^>]*>([^<]*)</li>", response.content.decode().split('id="duration-errors"')[1]
+    )
+    assert items[:3] == [
+        "Days must be at most 30.",
+        "Hours must be at most 23.",
+        "Minutes must be at most 59.",
+    ]
+    html = response.content.decode()
+    for name in ("days", "hours", "minutes"):
+        assert re.search(rf'<input [^>]*name="{name}"[^>]*aria-invalid="true"', html)
 
 
 def test_add_option_without_javascript_adds_a_row_and_keeps_the_typing(signed_in):

@@ -5,6 +5,7 @@
   "use strict";
 
   var LIVE_INTERVAL_MS = 4000;
+  var MAX_DURATION_SECONDS = 30 * 86400;
 
   // --- Times ---------------------------------------------------------------------------------
   var relativeFormat = window.Intl && Intl.RelativeTimeFormat
@@ -244,8 +245,58 @@
       });
     }
 
+    // The server's messages: each goes, with its field's aria-invalid, once the field passes
+    // what the browser can check. The server checks everything again on submit.
+    function wholeNumber(name) {
+      var input = form.querySelector('[data-duration="' + name + '"]');
+      return /^\d+$/.test(input.value.trim()) && Number(input.value) <= Number(input.max);
+    }
+    var fixed = {
+      title: function () { return form.querySelector("[data-preview-title]").value.trim() !== ""; },
+      options: function () {
+        var seen = Object.create(null);
+        var labels = rows().map(function (row) {
+          return row.querySelector("[data-option-input]").value.trim().toLowerCase();
+        }).filter(Boolean);
+        return labels.length >= 2 && labels.length <= max && labels.every(function (label) {
+          var fresh = !seen[label];
+          seen[label] = true;
+          return fresh;
+        });
+      },
+      // Days also carries the rule on the whole duration (1 minute to 30 days).
+      days: function () {
+        return wholeNumber("days") && duration() >= 60 && duration() <= MAX_DURATION_SECONDS;
+      },
+      hours: function () { return wholeNumber("hours"); },
+      minutes: function () { return wholeNumber("minutes"); }
+    };
+
+    function clearFixedErrors() {
+      form.querySelectorAll("[data-error-for]").forEach(function (error) {
+        var name = error.getAttribute("data-error-for");
+        if (!fixed[name] || !fixed[name]()) return;
+        var list = error.parentNode;
+        error.remove();
+        form.querySelectorAll('[name="' + name + '"][aria-invalid]').forEach(function (input) {
+          input.removeAttribute("aria-invalid");
+        });
+        if (!list.querySelector("li")) {
+          form.querySelectorAll('[aria-describedby="' + list.id + '"]').forEach(function (el) {
+            el.removeAttribute("aria-describedby");
+          });
+          list.remove();
+        }
+      });
+      var summary = form.querySelector("[data-error-summary]");
+      if (summary && !form.querySelector("[data-error-for]")) summary.remove();
+    }
+
     if (preview) preview.hidden = false;
-    form.addEventListener("input", updatePreview);
+    form.addEventListener("input", function () { updatePreview(); clearFixedErrors(); });
+    list.addEventListener("click", function (event) {
+      if (event.target.closest("[data-remove-option]")) clearFixedErrors();
+    });
     renumber();
   }
 

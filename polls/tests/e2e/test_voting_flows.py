@@ -209,6 +209,41 @@ def test_server_errors_show_next_to_fields_and_keep_the_typing(page):
     expect(page.get_by_label("Option 2", exact=True)).to_have_value("same")
 
 
+def test_a_server_error_goes_once_its_field_is_fixed(page):
+    log_in(page, UserFactory().username)
+    page.goto("/polls/new/")
+    page.get_by_label("Option 1", exact=True).fill("Same")
+    page.get_by_label("Option 2", exact=True).fill("same")
+    page.get_by_label("Days").fill("400")
+    page.get_by_role("button", name="Create poll", exact=True).click()
+
+    question, days = page.get_by_label("Question"), page.get_by_label("Days")
+    summary = page.locator("[data-error-summary]")
+    expect(page.locator("#title-errors")).to_have_text("The question cannot be blank.")
+    expect(page.locator("#duration-errors")).to_have_text("Days must be at most 30.")
+    expect(question).to_have_attribute("aria-invalid", "true")
+    expect(days).to_have_attribute("aria-invalid", "true")
+
+    question.fill("Lunch?")
+    expect(page.locator("#title-errors")).to_have_count(0)
+    expect(question).not_to_have_attribute("aria-invalid", "true")
+    expect(question).not_to_have_attribute("aria-describedby", "title-errors")
+    expect(page.locator("#duration-errors")).to_have_text("Days must be at most 30.")
+
+    days.fill("0")  # a whole number in range, but the poll would close at once
+    expect(page.locator("#duration-errors")).to_have_text("Days must be at most 30.")
+    days.fill("3")
+    expect(page.locator("#duration-errors")).to_have_count(0)
+    expect(days).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#options-errors")).to_contain_text('Option 2 ("same") is already')
+    expect(summary).to_be_visible()
+
+    page.get_by_label("Option 2", exact=True).fill("Other")
+    expect(page.locator("#options-errors")).to_have_count(0)
+    expect(page.locator("fieldset[aria-describedby]")).to_have_count(0)
+    expect(summary).to_have_count(0)
+
+
 def test_times_are_shown_relative_in_the_viewers_time_zone(browser, live_server):
     poll = PollFactory()
     context = browser.new_context(base_url=live_server.url, timezone_id="Asia/Tokyo")
