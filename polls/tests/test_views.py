@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -747,6 +748,18 @@ def test_every_page_has_a_title_and_the_favicon(signed_in, name):
     assert "<title>" in html
     assert " · Votr</title>" in html
     assert 'rel="icon"' in html
+
+
+def test_favicon_ico_is_the_static_icon_cached_without_the_database(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("img/favicon.svg")
+    assert response["Cache-Control"] == "max-age=86400, public"
+    assert "Vary" not in response
+    assert not response.cookies
 
 
 def test_pages_have_no_inline_script_or_style(signed_in, user):
