@@ -2,10 +2,11 @@
 of queries the busy pages make (which must not grow with the number of polls or options)."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.template import Context, Template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -55,7 +56,8 @@ def test_home_lists_open_polls_newest_first_with_votes_and_time_left(client):
     html = response.content.decode()
     assert html.index("Newer question?") < html.index("Older question?")
     assert "<strong>1</strong> vote so far" in html
-    assert "in 3 hours" in html
+    assert "Closes <time" in html
+    assert "3\xa0hours from now</time>" in html
     assert "<title>Open polls · Votr</title>" in html
 
 
@@ -778,17 +780,34 @@ def test_pages_have_no_inline_script_or_style(signed_in, user):
 @pytest.mark.parametrize(
     ("delta", "text"),
     [
-        (timedelta(hours=3, minutes=20), "in 3 hours"),
-        (timedelta(minutes=59, seconds=30), "in 59 minutes"),
-        (timedelta(days=1), "in 1 day"),
-        (-timedelta(days=2, hours=5), "2 days ago"),
+        (timedelta(hours=3, minutes=20), "3 hours from now"),
+        (timedelta(minutes=59, seconds=30), "59 minutes from now"),
+        (timedelta(minutes=1, seconds=30), "a minute from now"),
+        (timedelta(hours=1, minutes=1), "an hour from now"),
+        (timedelta(hours=23, minutes=59, seconds=30), "23 hours from now"),
+        (timedelta(days=1, minutes=1), "1 day from now"),
+        (timedelta(days=29, hours=23, minutes=59, seconds=30), "4 weeks, 1 day from now"),
+        (-timedelta(days=2, hours=5), "2 days, 5 hours ago"),
+        (-timedelta(hours=1, minutes=30), "an hour ago"),
+        (-timedelta(minutes=2, seconds=30), "2 minutes ago"),
         (timedelta(seconds=20), "in less than a minute"),
         (-timedelta(seconds=20), "just now"),
     ],
 )
 def test_relative_text(delta, text):
-    now = timezone.now()
-    assert relative_text(now + delta, now=now) == text
+    """Django's naturaltime, none of the original's slips: no "0 hours" under an hour or a day,
+    "1 hour" said as people say it, past times in the past. Seconds are not counted."""
+    # Django keeps a number and its unit together with a no-break space.
+    assert relative_text(timezone.now() + delta).replace("\xa0", " ") == text
+
+
+def test_relative_time_tag_holds_the_moment_and_djangos_wording():
+    moment = timezone.now() + timedelta(hours=3, minutes=20)
+    html = Template("{% load votr %}{% relative_time moment %}").render(Context({"moment": moment}))
+    assert html == (
+        f'<time datetime="{moment.isoformat()}" data-relative '
+        f'title="{moment.astimezone(UTC):%-d %b %Y, %H:%M} UTC">3\xa0hours from now</time>'
+    )
 
 
 # --- Error pages -----------------------------------------------------------------------------

@@ -2,10 +2,12 @@
 
 import re
 from contextlib import ExitStack
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from polls import services, tasks
@@ -185,7 +187,7 @@ def test_create_form_edits_rows_in_place_and_previews_the_poll(page):
     preview = page.locator("[data-preview]")
     expect(preview.locator("[data-preview-question]")).to_have_text("Favourite pie?")
     expect(preview.locator("[data-preview-options] li")).to_have_text(["Apple", "Option 2", "Blue"])
-    expect(preview).to_contain_text("Closes in 1 day")
+    expect(preview).to_contain_text("Closes 1 day from now")
 
     page.get_by_role("button", name="Remove option 2").click()
     expect(page.locator("[data-option-input]")).to_have_count(2)
@@ -193,7 +195,7 @@ def test_create_form_edits_rows_in_place_and_previews_the_poll(page):
 
     page.get_by_label("Days").fill("0")
     page.get_by_label("Hours").fill("3")
-    expect(preview).to_contain_text("Closes in 3 hours")
+    expect(preview).to_contain_text("Closes 3 hours from now")
 
 
 def test_server_errors_show_next_to_fields_and_keep_the_typing(page):
@@ -250,9 +252,38 @@ def test_times_are_shown_relative_in_the_viewers_time_zone(browser, live_server)
     page = context.new_page()
     page.goto(poll.get_absolute_url())
     closes = page.locator("[data-poll-status] time")
-    expect(closes).to_have_text(re.compile(r"^in (23 hours|1 day)$"))
+    expect(closes).to_have_text(re.compile(r"^(23\shours|1\sday) from now$"))
     expect(closes).to_have_attribute("title", re.compile(r"GMT\+9"))
     context.close()
+
+
+def test_the_script_keeps_the_servers_words_for_relative_times(browser, live_server):
+    """The script rewrites every relative time; it must say what the server said."""
+    now = timezone.now()
+    for created, closes in [
+        (timedelta(minutes=-5, seconds=-30), timedelta(minutes=40, seconds=30)),
+        (timedelta(hours=-1, minutes=-30), timedelta(hours=5, minutes=30)),
+        (timedelta(days=-2, hours=-5, minutes=-30), timedelta(days=9, hours=3, minutes=30)),
+        (timedelta(days=-400, hours=-5), timedelta(days=29, hours=12)),
+    ]:
+        PollFactory(created_at=now + created, closes_at=now + closes)
+    texts = {}
+    for javascript in (False, True):
+        context = browser.new_context(
+            base_url=live_server.url, java_script_enabled=javascript, timezone_id="Asia/Tokyo"
+        )
+        page = context.new_page()
+        for poll in Poll.objects.all():
+            page.goto(poll.get_absolute_url())
+            texts.setdefault(javascript, []).extend(
+                page.locator("time[data-relative]").all_inner_texts()
+            )
+        context.close()
+
+    assert texts[True] == texts[False]
+    assert "1\xa0year, 1\xa0month ago" in texts[True]
+    assert "an hour ago" in texts[True]
+    assert "9\xa0days, 3\xa0hours from now" in texts[True]
 
 
 def test_pages_have_no_serious_accessibility_violations_and_are_screenshotted(new_page, axe_script):
