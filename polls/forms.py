@@ -58,6 +58,23 @@ class OptionLabelsField(forms.Field):
         return [label.strip() for label in value if isinstance(label, str)]
 
 
+def _picker_field(label: str, *, max_value: int, initial: int) -> forms.IntegerField:
+    """One part of the closing-time picker; its messages name it, as the three share one list."""
+    whole_number = f"{label} must be a whole number from 0 to {max_value}."
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=max_value,
+        initial=initial,
+        error_messages={
+            "required": whole_number,
+            "invalid": whole_number,
+            "min_value": f"{label} cannot be negative.",
+            "max_value": f"{label} must be at most %(limit_value)s.",
+        },
+    )
+
+
 class PollForm(forms.Form):
     """The create-poll page. The rules (lengths, 2 to 20 distinct options, 1 minute to 30 days)
     are services.poll_create's; this form only reads the page's fields and places its errors.
@@ -69,13 +86,9 @@ class PollForm(forms.Form):
     # templates/polls/create.html writes the inputs itself (rows, preview hooks, ARIA).
     title = forms.CharField(label="Question", required=False, strip=False)
     options = OptionLabelsField(required=False)
-    days = forms.IntegerField(
-        label="Days", min_value=0, max_value=30, initial=DEFAULT_POLL_DURATION.days
-    )
-    hours = forms.IntegerField(
-        label="Hours", min_value=0, max_value=23, initial=DEFAULT_POLL_DURATION.seconds // 3600
-    )
-    minutes = forms.IntegerField(label="Minutes", min_value=0, max_value=59, initial=0)
+    days = _picker_field("Days", max_value=30, initial=DEFAULT_POLL_DURATION.days)
+    hours = _picker_field("Hours", max_value=23, initial=DEFAULT_POLL_DURATION.seconds // 3600)
+    minutes = _picker_field("Minutes", max_value=59, initial=0)
 
     label_max_length = LABEL_MAX_LENGTH
     max_options = MAX_OPTIONS

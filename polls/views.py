@@ -22,6 +22,8 @@ from .models import Option, Poll
 from .search import SearchTextRefused, search_text
 
 RECENTLY_CLOSED_SHOWN = 6
+# Where the sign-up started, kept in the session until the account is activated.
+SIGNUP_NEXT_SESSION_KEY = "signup_next"
 
 
 class RateLimitedPostMixin:
@@ -252,12 +254,16 @@ class SignUpView(RateLimitedPostMixin, generic.FormView):
         # The same answer whether or not the address has an account: the email says which.
         if not form.save():
             return self.form_invalid(form)
+        # The emailed link carries no `next`: the activation in this browser finds it here.
+        if next_page := _safe_next(self.request, ""):
+            self.request.session[SIGNUP_NEXT_SESSION_KEY] = next_page
         return redirect("signup_done")
 
 
 class ActivateView(generic.View):
-    """The link in the activation email: activates the account, logs it in, goes home. A used,
-    expired or forged link gets a page saying how to get a new one."""
+    """The link in the activation email: activates the account, logs it in, and goes back to
+    the page the sign-up started from if this browser signed up, else home. A used, expired or
+    forged link gets a page saying how to get a new one."""
 
     http_method_names = ["get"]
 
@@ -267,6 +273,11 @@ class ActivateView(generic.View):
             return render(request, "registration/activation_invalid.html")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to Votr, {user.username}! Your account is active.")
+        next_page = request.session.pop(SIGNUP_NEXT_SESSION_KEY, "")
+        if url_has_allowed_host_and_scheme(
+            next_page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(next_page)
         return redirect("polls:index")
 
 

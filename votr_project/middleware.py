@@ -68,8 +68,27 @@ class RequestIdLogFilter(logging.Filter):
         return True
 
 
+# Django's technical 404 and 500 pages (django/views/templates/technical_*.html) carry this near
+# the top; no page of Votr's does.
+_DJANGO_DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+
+def is_django_debug_page(response) -> bool:
+    """Whether this is Django's own error page with its traceback or URL list, which exists
+    only with DEBUG on and styles itself inline."""
+    return (
+        settings.DEBUG
+        and response.status_code >= 400
+        and not response.streaming
+        and response.get("Content-Type", "").startswith("text/html")
+        and _DJANGO_DEBUG_PAGE_MARK in response.content[:1024]
+    )
+
+
 class ContentSecurityPolicyMiddleware:
-    """Send settings.CONTENT_SECURITY_POLICY on every response that does not set its own.
+    """Send settings.CONTENT_SECURITY_POLICY on every response that does not set its own,
+    except Django's debug error pages (development only), whose inline styles and scripts the
+    policy would block.
 
     Django 5.2 has no CSP support of its own (6.0 adds it) and the policy is one fixed string,
     so this is all it takes. https://developer.mozilla.org/docs/Web/HTTP/CSP
@@ -81,7 +100,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if self.policy:
+        if self.policy and not is_django_debug_page(response):
             response.headers.setdefault("Content-Security-Policy", self.policy)
         return response
 

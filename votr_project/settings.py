@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     # Serve static files with whitenoise under runserver too, so development matches production.
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",

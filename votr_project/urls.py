@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import TemplateView
+from django.utils.functional import lazy
+from django.views.decorators.cache import cache_control
+from django.views.generic import RedirectView, TemplateView
 
 from polls import views as pages
 from votr_project.health import healthz
@@ -13,6 +16,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # For load balancers; exempt from the HTTPS redirect (SECURE_REDIRECT_EXEMPT).
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the pages link. Not a permanent redirect: the
+    # icon's hashed name changes with the icon, so it is cached for a day instead.
+    path(
+        "favicon.ico",
+        cache_control(max_age=86400, public=True)(
+            RedirectView.as_view(url=lazy(static, str)("img/favicon.svg"))
+        ),
+        name="favicon",
+    ),
     # Account pages (issue 3): only the ones Votr has, each in the site's look.
     path("accounts/signup/", pages.SignUpView.as_view(), name="signup"),
     path(

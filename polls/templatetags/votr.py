@@ -4,25 +4,22 @@ static/js/votr.js rewrites it in the viewer's own time zone and keeps relative t
 from datetime import UTC, datetime
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
 
 register = template.Library()
 
-_UNITS = [("day", 86400), ("hour", 3600), ("minute", 60)]
 
-
-def relative_text(moment: datetime, *, now: datetime | None = None) -> str:
-    """ "in 3 hours", "2 days ago", "in 59 minutes", "just now": the largest whole unit."""
-    seconds = (moment - (now or timezone.now())).total_seconds()
-    size = abs(seconds)
-    for unit, length in _UNITS:
-        if size >= length:
-            count = int(size // length)
-            amount = f"{count} {unit}{'' if count == 1 else 's'}"
-            return f"in {amount}" if seconds > 0 else f"{amount} ago"
-    return "in less than a minute" if seconds > 0 else "just now"
+def relative_text(moment: datetime) -> str:
+    """Django's naturaltime ("3 hours from now", "an hour ago", "2 days, 5 hours ago"), except
+    under a minute: "in less than a minute" or "just now", since the script refreshes times
+    every 30 seconds and a count of seconds would be wrong by then."""
+    seconds = (moment - timezone.now()).total_seconds()
+    if abs(seconds) < 60:
+        return "in less than a minute" if seconds > 0 else "just now"
+    return naturaltime(moment)
 
 
 def absolute_text(moment: datetime) -> str:

@@ -8,6 +8,7 @@ from unittest import mock
 import pytest
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -16,7 +17,7 @@ from polls import services, tasks
 from polls.api.serializers import SIGN_UP_ACCEPTED
 from polls.models import User
 
-from .factories import PASSWORD, UserFactory
+from .factories import PASSWORD, PollFactory, UserFactory
 from .test_views import flashes
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,47 @@ def test_the_activation_link_activates_logs_in_and_works_once(client, account_em
     assert [t.name for t in again.templates][0] == "registration/activation_invalid.html"
     assert b"This link no longer works" in again.content
     assert not again.wsgi_request.user.is_authenticated
+
+
+def test_the_activation_link_returns_to_the_page_the_sign_up_started_from(client, account_emails):
+    """The sign-up form carries `next` (from the header's link); the activation opened in the
+    same browser goes back there."""
+    poll = PollFactory()
+    page = client.get(f"{reverse('signup')}?next={poll.get_absolute_url()}")
+    assert f'name="next" value="{poll.get_absolute_url()}"' in page.content.decode()
+    with account_emails.committing():
+        sent = client.post(
+            reverse("signup"),
+            details("newbie", "newbie@example.com") | {"next": poll.get_absolute_url()},
+            follow=True,
+        )
+    assert f'href="{reverse("login")}?next={poll.get_absolute_url()}"' in sent.content.decode()
+    account_emails.deliver()
+
+    activated = client.get(link_in(mail.outbox[0]), follow=True)
+
+    assert activated.redirect_chain == [(poll.get_absolute_url(), 302)]
+    assert flashes(activated) == ["Welcome to Votr, newbie! Your account is active."]
+    assert activated.context["user"].username == "newbie"
+
+
+def test_the_activation_link_goes_home_for_a_next_on_another_site_or_another_browser(
+    client, account_emails
+):
+    with account_emails.committing():
+        client.post(
+            reverse("signup"),
+            details("newbie", "newbie@example.com") | {"next": "https://evil.example/"},
+        )
+        Client().post(
+            reverse("signup"),
+            details("other", "other@example.com") | {"next": PollFactory().get_absolute_url()},
+        )
+    account_emails.deliver()
+    first, second = (link_in(message) for message in mail.outbox)
+
+    assert client.get(first)["Location"] == reverse("polls:index")
+    assert Client().get(second)["Location"] == reverse("polls:index")
 
 
 @pytest.mark.parametrize(

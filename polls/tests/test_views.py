@@ -1,10 +1,13 @@
 """The voter pages, through Django's test client: every page, every error path, and the number
 of queries the busy pages make (which must not grow with the number of polls or options)."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
+from django.template import Context, Template
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -55,7 +58,8 @@ def test_home_lists_open_polls_newest_first_with_votes_and_time_left(client):
     html = response.content.decode()
     assert html.index("Newer question?") < html.index("Older question?")
     assert "<strong>1</strong> vote so far" in html
-    assert "in 3 hours" in html
+    assert "Closes <time" in html
+    assert "3\xa0hours from now</time>" in html
     assert "<title>Open polls · Votr</title>" in html
 
 
@@ -521,12 +525,37 @@ def test_create_refuses_more_than_30_days(signed_in):
     ]
 
 
-@pytest.mark.parametrize("value", ["-1", "abc", "", "99999999999999999999"])
-def test_create_refuses_a_bad_duration_number(signed_in, value):
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("-1", "Hours cannot be negative."),
+        ("abc", "Hours must be a whole number from 0 to 23."),
+        ("", "Hours must be a whole number from 0 to 23."),
+        ("99999999999999999999", "Hours must be at most 23."),
+    ],
+)
+def test_create_refuses_a_bad_duration_number(signed_in, value, message):
     response = signed_in.post(reverse("polls:create"), create_data(hours=value))
     assert response.status_code == 200
-    assert response.context["form"].errors["hours"]
+    assert response.context["form"].errors["hours"] == [message]
     assert not Poll.objects.exists()
+
+
+def test_every_picker_error_names_its_field(signed_in):
+    response = signed_in.post(
+        reverse("polls:create"), create_data(days="400", hours="24", minutes="60")
+    )
+    items = re.findall(
+        r"<li[^>]*>([^<]*)</li>", response.content.decode().split('id="duration-errors"')[1]
+    )
+    assert items[:3] == [
+        "Days must be at most 30.",
+        "Hours must be at most 23.",
+        "Minutes must be at most 59.",
+    ]
+    html = response.content.decode()
+    for name in ("days", "hours", "minutes"):
+        assert re.search(rf'<input [^>]*name="{name}"[^>]*aria-invalid="true"', html)
 
 
 def test_add_option_without_javascript_adds_a_row_and_keeps_the_typing(signed_in):
@@ -692,6 +721,22 @@ def test_sign_up_errors_appear_next_to_fields(client, user):
     assert User.objects.count() == 1
 
 
+def test_the_headers_log_in_and_sign_up_links_keep_the_page_you_were_on(client, poll):
+    here = poll.get_absolute_url()
+    html = client.get(here).content.decode()
+    assert f'href="{reverse("login")}?next={here}">Log in</a>' in html
+    assert f'href="{reverse("signup")}?next={here}">Sign up</a>' in html
+
+    # From the login or sign-up page, they pass on where that page returns to.
+    for name in ("login", "signup"):
+        html = client.get(f"{reverse(name)}?next={here}").content.decode()
+        assert f'href="{reverse("login")}?next={here}">Log in</a>' in html
+        assert f'href="{reverse("signup")}?next={here}">Sign up</a>' in html
+    html = client.get(reverse("signup")).content.decode()
+    assert f'href="{reverse("login")}">Log in</a>' in html
+    assert f'href="{reverse("signup")}">Sign up</a>' in html
+
+
 def test_log_in_returns_where_you_were_with_a_welcome(client, user, poll):
     response = client.post(
         reverse("login"),
@@ -762,6 +807,18 @@ def test_every_page_has_a_title_and_the_favicon(signed_in, name):
     assert 'rel="icon"' in html
 
 
+def test_favicon_ico_is_the_static_icon_cached_without_the_database(
+    client, django_assert_num_queries
+):
+    with django_assert_num_queries(0):
+        response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("img/favicon.svg")
+    assert response["Cache-Control"] == "max-age=86400, public"
+    assert "Vary" not in response
+    assert not response.cookies
+
+
 def test_pages_have_no_inline_script_or_style(signed_in, user):
     """The Content-Security-Policy allows scripts and styles from the site's files only."""
     poll = PollFactory(author=user)
@@ -778,17 +835,34 @@ def test_pages_have_no_inline_script_or_style(signed_in, user):
 @pytest.mark.parametrize(
     ("delta", "text"),
     [
-        (timedelta(hours=3, minutes=20), "in 3 hours"),
-        (timedelta(minutes=59, seconds=30), "in 59 minutes"),
-        (timedelta(days=1), "in 1 day"),
-        (-timedelta(days=2, hours=5), "2 days ago"),
+        (timedelta(hours=3, minutes=20), "3 hours from now"),
+        (timedelta(minutes=59, seconds=30), "59 minutes from now"),
+        (timedelta(minutes=1, seconds=30), "a minute from now"),
+        (timedelta(hours=1, minutes=1), "an hour from now"),
+        (timedelta(hours=23, minutes=59, seconds=30), "23 hours from now"),
+        (timedelta(days=1, minutes=1), "1 day from now"),
+        (timedelta(days=29, hours=23, minutes=59, seconds=30), "4 weeks, 1 day from now"),
+        (-timedelta(days=2, hours=5), "2 days, 5 hours ago"),
+        (-timedelta(hours=1, minutes=30), "an hour ago"),
+        (-timedelta(minutes=2, seconds=30), "2 minutes ago"),
         (timedelta(seconds=20), "in less than a minute"),
         (-timedelta(seconds=20), "just now"),
     ],
 )
 def test_relative_text(delta, text):
-    now = timezone.now()
-    assert relative_text(now + delta, now=now) == text
+    """Django's naturaltime, none of the original's slips: no "0 hours" under an hour or a day,
+    "1 hour" said as people say it, past times in the past. Seconds are not counted."""
+    # Django keeps a number and its unit together with a no-break space.
+    assert relative_text(timezone.now() + delta).replace("\xa0", " ") == text
+
+
+def test_relative_time_tag_holds_the_moment_and_djangos_wording():
+    moment = timezone.now() + timedelta(hours=3, minutes=20)
+    html = Template("{% load votr %}{% relative_time moment %}").render(Context({"moment": moment}))
+    assert html == (
+        f'<time datetime="{moment.isoformat()}" data-relative '
+        f'title="{moment.astimezone(UTC):%-d %b %Y, %H:%M} UTC">3\xa0hours from now</time>'
+    )
 
 
 # --- Error pages -----------------------------------------------------------------------------

@@ -5,28 +5,72 @@
   "use strict";
 
   var LIVE_INTERVAL_MS = 4000;
+  var MAX_DURATION_SECONDS = 30 * 86400;
 
   // --- Times ---------------------------------------------------------------------------------
-  var relativeFormat = window.Intl && Intl.RelativeTimeFormat
-    ? new Intl.RelativeTimeFormat(undefined, { numeric: "always" }) : null;
   var absoluteFormat = new Intl.DateTimeFormat(undefined, {
     weekday: "short", day: "numeric", month: "short", year: "numeric",
     hour: "numeric", minute: "2-digit", timeZoneName: "short"
   });
-  var UNITS = [["day", 86400], ["hour", 3600], ["minute", 60]];
+
+  // Relative times in the server's words (Django's naturaltime, polls/templatetags/votr.py), so
+  // the text does not change when the script takes over: "3 hours from now", "an hour ago",
+  // "2 days, 5 hours ago". A number and its unit are joined by a no-break space, as Django does.
+  var MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  var CHUNKS = [["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+
+  function amount(n, unit) { return n + "\u00a0" + unit + (n === 1 ? "" : "s"); }
+
+  function timeOfDay(date) { return date.getTime() - Date.UTC(
+    date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()); }
+
+  // Django's timesince(earlier, later): calendar years and months, then weeks to minutes, at
+  // most two adjacent units; in UTC, as on the server.
+  function timeSince(earlier, later) {
+    var months = (later.getUTCFullYear() - earlier.getUTCFullYear()) * 12 +
+      later.getUTCMonth() - earlier.getUTCMonth();
+    if (earlier.getUTCDate() > later.getUTCDate() || (earlier.getUTCDate() === later.getUTCDate() &&
+        timeOfDay(earlier) > timeOfDay(later))) months -= 1;
+    var years = Math.floor(months / 12);
+    months -= years * 12;
+    var pivot = earlier.getTime();
+    if (years || months) {
+      var year = earlier.getUTCFullYear() + years, month = earlier.getUTCMonth() + months;
+      if (month > 11) { month -= 12; year += 1; }
+      pivot = Date.UTC(year, month, Math.min(MONTH_DAYS[month], earlier.getUTCDate()),
+        earlier.getUTCHours(), earlier.getUTCMinutes(), earlier.getUTCSeconds());
+    }
+    var remaining = (later.getTime() - pivot) / 1000;
+    var parts = [["year", years], ["month", months]];
+    CHUNKS.forEach(function (chunk) {
+      var n = Math.floor(remaining / chunk[1]);
+      parts.push([chunk[0], n]);
+      remaining -= n * chunk[1];
+    });
+    var words = [];
+    for (var i = 0; i < parts.length && words.length < 2; i++) {
+      if (parts[i][1]) words.push(amount(parts[i][1], parts[i][0]));
+      else if (words.length) break;
+    }
+    return words.length ? words.join(", ") : amount(0, "minute");
+  }
 
   function relativeText(date, now) {
-    var seconds = (date.getTime() - (now || Date.now())) / 1000;
-    var size = Math.abs(seconds);
-    for (var i = 0; i < UNITS.length; i++) {
-      if (size >= UNITS[i][1]) {
-        var count = Math.floor(size / UNITS[i][1]);
-        if (relativeFormat) return relativeFormat.format(seconds > 0 ? count : -count, UNITS[i][0]);
-        var amount = count + " " + UNITS[i][0] + (count === 1 ? "" : "s");
-        return seconds > 0 ? "in " + amount : amount + " ago";
-      }
+    now = new Date(now || Date.now());
+    var seconds = (date.getTime() - now.getTime()) / 1000;
+    var future = seconds > 0;
+    var size = Math.floor(Math.abs(seconds));
+    // Seconds are not counted: the text is refreshed every 30 seconds.
+    if (size < 60) return future ? "in less than a minute" : "just now";
+    var text;
+    if (size >= 86400) {
+      text = future ? timeSince(now, date) : timeSince(date, now);
+    } else if (size >= 3600) {
+      text = size < 7200 ? "an hour" : amount(Math.floor(size / 3600), "hour");
+    } else {
+      text = size < 120 ? "a minute" : amount(Math.floor(size / 60), "minute");
     }
-    return seconds > 0 ? "in less than a minute" : "just now";
+    return text + (future ? " from now" : " ago");
   }
 
   function refreshTimes(root) {
@@ -244,8 +288,58 @@
       });
     }
 
+    // The server's messages: each goes, with its field's aria-invalid, once the field passes
+    // what the browser can check. The server checks everything again on submit.
+    function wholeNumber(name) {
+      var input = form.querySelector('[data-duration="' + name + '"]');
+      return /^\d+$/.test(input.value.trim()) && Number(input.value) <= Number(input.max);
+    }
+    var fixed = {
+      title: function () { return form.querySelector("[data-preview-title]").value.trim() !== ""; },
+      options: function () {
+        var seen = Object.create(null);
+        var labels = rows().map(function (row) {
+          return row.querySelector("[data-option-input]").value.trim().toLowerCase();
+        }).filter(Boolean);
+        return labels.length >= 2 && labels.length <= max && labels.every(function (label) {
+          var fresh = !seen[label];
+          seen[label] = true;
+          return fresh;
+        });
+      },
+      // Days also carries the rule on the whole duration (1 minute to 30 days).
+      days: function () {
+        return wholeNumber("days") && duration() >= 60 && duration() <= MAX_DURATION_SECONDS;
+      },
+      hours: function () { return wholeNumber("hours"); },
+      minutes: function () { return wholeNumber("minutes"); }
+    };
+
+    function clearFixedErrors() {
+      form.querySelectorAll("[data-error-for]").forEach(function (error) {
+        var name = error.getAttribute("data-error-for");
+        if (!fixed[name] || !fixed[name]()) return;
+        var list = error.parentNode;
+        error.remove();
+        form.querySelectorAll('[name="' + name + '"][aria-invalid]').forEach(function (input) {
+          input.removeAttribute("aria-invalid");
+        });
+        if (!list.querySelector("li")) {
+          form.querySelectorAll('[aria-describedby="' + list.id + '"]').forEach(function (el) {
+            el.removeAttribute("aria-describedby");
+          });
+          list.remove();
+        }
+      });
+      var summary = form.querySelector("[data-error-summary]");
+      if (summary && !form.querySelector("[data-error-for]")) summary.remove();
+    }
+
     if (preview) preview.hidden = false;
-    form.addEventListener("input", updatePreview);
+    form.addEventListener("input", function () { updatePreview(); clearFixedErrors(); });
+    list.addEventListener("click", function (event) {
+      if (event.target.closest("[data-remove-option]")) clearFixedErrors();
+    });
     renumber();
   }
 

@@ -2,10 +2,12 @@
 
 import re
 from contextlib import ExitStack
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from polls import services, tasks
@@ -45,6 +47,23 @@ def sign_up(page, username: str) -> None:
     (message,) = [m for m in mail.outbox if m.to == [f"{username}@example.com"]]
     page.goto(re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", message.body).group(1))
     expect(page.get_by_text(f"Welcome to Votr, {username}!")).to_be_visible()
+
+
+def test_signing_up_from_a_poll_comes_back_to_it(page):
+    poll = PollFactory(title="Back here after signing up?")
+    page.goto(poll.get_absolute_url())
+    page.locator(".site-header").get_by_role("link", name="Sign up").click()
+    page.get_by_label("Username").fill("returner")
+    page.get_by_label("Email").fill("returner@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    (message,) = mail.outbox
+    page.goto(re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", message.body).group(1))
+
+    expect(page.get_by_text("Welcome to Votr, returner!")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Back here after signing up?")
+    expect(page.get_by_role("button", name="Vote")).to_be_visible()
 
 
 def create_poll(page, title: str, labels: list[str]) -> None:
@@ -185,7 +204,7 @@ def test_create_form_edits_rows_in_place_and_previews_the_poll(page):
     preview = page.locator("[data-preview]")
     expect(preview.locator("[data-preview-question]")).to_have_text("Favourite pie?")
     expect(preview.locator("[data-preview-options] li")).to_have_text(["Apple", "Option 2", "Blue"])
-    expect(preview).to_contain_text("Closes in 1 day")
+    expect(preview).to_contain_text("Closes 1 day from now")
 
     page.get_by_role("button", name="Remove option 2").click()
     expect(page.locator("[data-option-input]")).to_have_count(2)
@@ -193,7 +212,7 @@ def test_create_form_edits_rows_in_place_and_previews_the_poll(page):
 
     page.get_by_label("Days").fill("0")
     page.get_by_label("Hours").fill("3")
-    expect(preview).to_contain_text("Closes in 3 hours")
+    expect(preview).to_contain_text("Closes 3 hours from now")
 
 
 def test_server_errors_show_next_to_fields_and_keep_the_typing(page):
@@ -209,15 +228,90 @@ def test_server_errors_show_next_to_fields_and_keep_the_typing(page):
     expect(page.get_by_label("Option 2", exact=True)).to_have_value("same")
 
 
+def test_a_server_error_goes_once_its_field_is_fixed(page):
+    log_in(page, UserFactory().username)
+    page.goto("/polls/new/")
+    page.get_by_label("Option 1", exact=True).fill("Same")
+    page.get_by_label("Option 2", exact=True).fill("same")
+    page.get_by_label("Days").fill("0")
+    page.get_by_role("button", name="Create poll", exact=True).click()
+
+    question, days, hours = (page.get_by_label(name) for name in ("Question", "Days", "Hours"))
+    summary = page.locator("[data-error-summary]")
+    expect(page.locator("#title-errors")).to_have_text("The question cannot be blank.")
+    expect(page.locator("#duration-errors")).to_have_text(
+        "The closing time must be at least 1 minute from now."
+    )
+    expect(question).to_have_attribute("aria-invalid", "true")
+    expect(days).to_have_attribute("aria-invalid", "true")
+
+    question.fill("Lunch?")
+    expect(page.locator("#title-errors")).to_have_count(0)
+    expect(question).not_to_have_attribute("aria-invalid", "true")
+    expect(question).not_to_have_attribute("aria-describedby", "title-errors")
+    expect(page.locator("#duration-errors")).to_be_visible()
+
+    days.fill("40")  # still out of range
+    expect(page.locator("#duration-errors")).to_be_visible()
+    days.fill("3")
+    expect(page.locator("#duration-errors")).to_have_count(0)
+    expect(days).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#options-errors")).to_contain_text('Option 2 ("same") is already')
+    expect(summary).to_be_visible()
+
+    page.get_by_label("Option 2", exact=True).fill("Other")
+    expect(page.locator("#options-errors")).to_have_count(0)
+    expect(page.locator("fieldset[aria-describedby]")).to_have_count(0)
+    expect(summary).to_have_count(0)
+
+    # A picker error from the form itself names its field, and goes the same way.
+    hours.fill("30")
+    page.get_by_role("button", name="Create poll", exact=True).click()
+    expect(page.locator("#duration-errors")).to_have_text("Hours must be at most 23.")
+    page.get_by_label("Hours").fill("5")
+    expect(page.locator("#duration-errors")).to_have_count(0)
+    expect(page.get_by_label("Hours")).not_to_have_attribute("aria-invalid", "true")
+    expect(summary).to_have_count(0)
+
+
 def test_times_are_shown_relative_in_the_viewers_time_zone(browser, live_server):
     poll = PollFactory()
     context = browser.new_context(base_url=live_server.url, timezone_id="Asia/Tokyo")
     page = context.new_page()
     page.goto(poll.get_absolute_url())
     closes = page.locator("[data-poll-status] time")
-    expect(closes).to_have_text(re.compile(r"^in (23 hours|1 day)$"))
+    expect(closes).to_have_text(re.compile(r"^(23\shours|1\sday) from now$"))
     expect(closes).to_have_attribute("title", re.compile(r"GMT\+9"))
     context.close()
+
+
+def test_the_script_keeps_the_servers_words_for_relative_times(browser, live_server):
+    """The script rewrites every relative time; it must say what the server said."""
+    now = timezone.now()
+    for created, closes in [
+        (timedelta(minutes=-5, seconds=-30), timedelta(minutes=40, seconds=30)),
+        (timedelta(hours=-1, minutes=-30), timedelta(hours=5, minutes=30)),
+        (timedelta(days=-2, hours=-5, minutes=-30), timedelta(days=9, hours=3, minutes=30)),
+        (timedelta(days=-400, hours=-5), timedelta(days=29, hours=12)),
+    ]:
+        PollFactory(created_at=now + created, closes_at=now + closes)
+    texts = {}
+    for javascript in (False, True):
+        context = browser.new_context(
+            base_url=live_server.url, java_script_enabled=javascript, timezone_id="Asia/Tokyo"
+        )
+        page = context.new_page()
+        for poll in Poll.objects.all():
+            page.goto(poll.get_absolute_url())
+            texts.setdefault(javascript, []).extend(
+                page.locator("time[data-relative]").all_inner_texts()
+            )
+        context.close()
+
+    assert texts[True] == texts[False]
+    assert "1\xa0year, 1\xa0month ago" in texts[True]
+    assert "an hour ago" in texts[True]
+    assert "1\xa0week, 2\xa0days from now" in texts[True]
 
 
 def test_pages_have_no_serious_accessibility_violations_and_are_screenshotted(new_page, axe_script):
