@@ -108,7 +108,7 @@ def test_procfile_declares_release_web_and_worker():
     assert set(processes) == {"release", "web", "worker"}
     assert "migrate --no-input" in processes["release"]
     assert "createcachetable" not in processes["release"]  # migrate makes the cache table
-    assert processes["release"] == "python manage.py migrate --no-input"
+    assert processes["release"].strip() == "python manage.py migrate --no-input"
     assert "gunicorn --config gunicorn.conf.py votr_project.wsgi" in processes["web"]
 
 
