@@ -12,6 +12,8 @@ from rest_framework.authtoken.models import Token
 
 from polls import services
 from polls.models import AuditEntry, Ballot, Option, Poll, User
+from polls.services import checks
+from polls.services import polls as services_polls
 from polls.templatetags.votr import relative_text
 
 from .factories import PASSWORD, PollFactory, UserFactory, staff_with
@@ -411,7 +413,8 @@ def test_create_with_600000_option_fields_is_a_small_400_and_looks_at_no_label(
     signed_in, monkeypatch
 ):
     looked_at = []
-    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+    for module in (checks, services_polls):
+        monkeypatch.setattr(module, "label_key", lambda label: looked_at.append(label))
     body = "title=Q%3F&days=1&hours=0&minutes=0&" + "options=x&" * 600_000
 
     response = signed_in.post(
@@ -438,7 +441,8 @@ def test_create_with_more_options_than_allowed_is_refused_on_the_count_alone(
     signed_in, monkeypatch
 ):
     looked_at = []
-    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+    for module in (checks, services_polls):
+        monkeypatch.setattr(module, "label_key", lambda label: looked_at.append(label))
 
     response = signed_in.post(
         reverse("polls:create"), create_data(options=[f"Option {n}" for n in range(250)])
