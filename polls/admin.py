@@ -326,13 +326,12 @@ class PollAdmin(AuditedAdmin):
     def _reschedule(self, request, queryset, *, action: str):
         """Ask for the new closing time on an intermediate page, then call poll_reschedule."""
         now = timezone.now()
-        wanted_open = action == "extend"
-        polls = [poll for poll in queryset if poll.is_open(now=now) == wanted_open]
+        # Which polls can be extended is the service's rule (later_only), said per poll.
+        polls = [poll for poll in queryset if action == "extend" or not poll.is_open(now=now)]
         if not polls:
-            wrong = "closed" if wanted_open else "open"
             self.message_user(
                 request,
-                f"None of the selected polls can be {action}ed: they are all {wrong}.",
+                f"None of the selected polls can be {action}ed: they are all open.",
                 messages.ERROR,
             )
             return None
@@ -358,10 +357,11 @@ class PollAdmin(AuditedAdmin):
 
     def _apply_reschedule(self, request, polls, closes_at, action):
         done, refused = 0, []
-        reschedule = services.poll_extend if action == "extend" else services.poll_reschedule
         for poll in polls:
             try:
-                reschedule(poll=poll, closes_at=closes_at, by=request.user)
+                services.poll_reschedule(
+                    poll=poll, closes_at=closes_at, by=request.user, later_only=action == "extend"
+                )
                 done += 1
             except ValidationError as error:
                 refused.append(f"“{poll}”: {' '.join(error.messages)}")

@@ -1,5 +1,5 @@
 """When two option labels are the same label: one function, label_key, decides it for the rule
-in polls/services.py and for the database's unique constraint on Option.label_key alike.
+in polls/services/checks.py and for the database's unique constraint on Option.label_key alike.
 
 Pure Python and ICU, no Django models, so that migrations can import it.
 """

@@ -15,11 +15,11 @@ from django.views import generic
 from django.views.decorators.cache import never_cache
 
 from . import services
-from .api import throttles
 from .api.serializers import OptionLabelsSerializer, PollResultsSerializer
 from .forms import PollForm, SignUpForm
 from .models import Option, Poll
 from .search import SearchTextRefused, search_text
+from .services import limits
 
 RECENTLY_CLOSED_SHOWN = 6
 # Where the sign-up started, kept in the session until the account is activated.
@@ -27,15 +27,18 @@ SIGNUP_NEXT_SESSION_KEY = "signup_next"
 
 
 class RateLimitedPostMixin:
-    """A page form counted against the same throttles (scopes, rates and counts) as its API
+    """A page form counted against the same limits (scopes, rates and counts) as its API
     twin. The view calls `refused()` in post(), before any work, so only POSTs count."""
 
-    post_throttles: tuple = ()
+    post_limits: tuple = ()
 
     def refused(self):
         """The friendly 429 page when this POST is over a limit, else None."""
-        wait = throttles.throttle_wait(
-            self.request, [throttle() for throttle in self.post_throttles], self
+        wait = limits.limits_wait(
+            limits=self.post_limits,
+            user=self.request.user,
+            address=limits.client_address(meta=self.request.META),
+            email=self.request.POST.get("email", ""),
         )
         if wait is None:
             return None
@@ -125,7 +128,7 @@ class VoteView(RateLimitedPostMixin, generic.View):
     """POST only: cast the signed-in voter's ballot, then back to the poll (post/redirect/get)."""
 
     http_method_names = ["post"]
-    post_throttles = (throttles.VoteThrottle,)
+    post_limits = (limits.VOTES,)
 
     def post(self, request, public_id):
         poll = _poll_or_404(public_id, Poll.objects.only("id", "public_id"))
@@ -168,7 +171,7 @@ def option_labels_json(request):
 class PollCreateView(LoginRequiredMixin, RateLimitedPostMixin, generic.FormView):
     template_name = "polls/create.html"
     form_class = PollForm
-    post_throttles = (throttles.PollCreateThrottle,)
+    post_limits = (limits.POLL_CREATE,)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -237,7 +240,7 @@ class PollCloseView(LoginRequiredMixin, generic.View):
 class SignUpView(RateLimitedPostMixin, generic.FormView):
     template_name = "registration/signup.html"
     form_class = SignUpForm
-    post_throttles = (throttles.SignUpThrottle,)
+    post_limits = (limits.SIGNUP,)
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -318,7 +321,7 @@ class PasswordResetView(RateLimitedPostMixin, auth_views.PasswordResetView):
     """Emails a one-time link to set a new password. Says the same whether or not an account
     has that address, so the page cannot be used to find out who has signed up."""
 
-    post_throttles = (throttles.PasswordResetThrottle, throttles.PasswordResetTargetThrottle)
+    post_limits = (limits.PASSWORD_RESET, limits.PASSWORD_RESET_TARGET)
 
     def post(self, request, *args, **kwargs):
         return self.refused() or super().post(request, *args, **kwargs)

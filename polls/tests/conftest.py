@@ -1,5 +1,4 @@
 import os
-from contextlib import ExitStack
 from pathlib import Path
 from unittest import mock
 
@@ -8,8 +7,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from polls import services
+from polls.services import publishing
 from votr_project import health
+from votr_project.celery import app as celery_app
 
 from .factories import PollFactory, UserFactory
 
@@ -120,7 +120,7 @@ def database_cache(db):
 def _broker_breaker_closed(monkeypatch):
     """Each test starts with publishing allowed and no broker state remembered by /healthz: a
     broker failure in one test (real or mocked) must not carry over to the next."""
-    monkeypatch.setattr(services, "_broker_breaker", services._BrokerBreaker())
+    monkeypatch.setattr(publishing, "_broker_breaker", publishing._BrokerBreaker())
     monkeypatch.setattr(health, "_broker_checked", {"at": None, "up": False})
 
 
@@ -192,13 +192,25 @@ def account_emails(django_capture_on_commit_callbacks):
     emails = AccountEmails(django_capture_on_commit_callbacks)
 
     def recorder(name):
-        def apply_async(args=None, **options):
+        def send(args=None, **options):
             emails.queued.append((name, list(args)))
 
-        return apply_async
+        return send
 
-    with ExitStack() as stack:
-        for name in AccountEmails.TASK_NAMES:
-            task = getattr(tasks, name)
-            stack.enter_context(mock.patch.object(task, "apply_async", side_effect=recorder(name)))
+    handlers = {getattr(tasks, name).name: recorder(name) for name in AccountEmails.TASK_NAMES}
+    with sending_tasks(handlers):
         yield emails
+
+
+def sending_tasks(handlers: dict):
+    """Patch the Celery app's send_task (the seam services queue work through, by task name):
+    a message for a task named in `handlers` goes to its handler, called with the message's
+    args and options; any other goes where it went before."""
+    send_before = celery_app.send_task
+
+    def send_task(name, args=None, **options):
+        if name in handlers:
+            return handlers[name](args=args, **options)
+        return send_before(name, args=args, **options)
+
+    return mock.patch.object(celery_app, "send_task", side_effect=send_task)

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -370,6 +371,30 @@ def test_extend_moves_the_closing_time_later_and_refuses_an_earlier_one(admin_cl
     assert poll.closes_at == later
 
 
+def test_extend_leaves_a_closed_poll_closed_and_says_why_the_service_refused(admin_client):
+    """ "Extend only an open poll" is the service's rule (later_only); the admin reports it."""
+    closed, still_open = PollFactory(), PollFactory()
+    services.poll_close(poll=closed)
+    later = (timezone.now() + timedelta(days=5)).replace(second=0, microsecond=0)
+
+    response = run_action(
+        admin_client,
+        "extend",
+        [closed, still_open],
+        apply="yes",
+        closes_at=later.strftime("%Y-%m-%dT%H:%M"),
+    )
+
+    assert sorted(page_messages(response)) == [
+        "Extended 1 poll.",
+        f"Not extended: “{closed}”: Only an open poll can be extended: this one is closed.",
+    ]
+    closed.refresh_from_db()
+    still_open.refresh_from_db()
+    assert closed.closed_at is not None
+    assert still_open.closes_at == later
+
+
 def test_export_writes_each_options_results_as_csv(admin_client):
     poll = PollFactory(title="=HYPERLINK(1)", labels=["Yes", "No"])
     vote(poll, 1)
@@ -641,7 +666,7 @@ def test_poll_reword_can_swap_two_labels(poll):
 
 def test_poll_reword_refuses_options_of_another_poll_and_blank_titles(poll):
     stranger = PollFactory().options.first()
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         services.poll_reword(poll=poll, title="  ", labels={stranger.pk: "Mine now"})
     assert refused.value.message_dict == {
         "title": ["The question cannot be blank."],

@@ -175,10 +175,11 @@ def test_publishing_to_a_black_holed_broker_gives_up_within_a_second_then_pauses
     )
     script = """
 import time
-from polls import services, tasks
+from polls import tasks
+from polls.services import publishing
 for poll_id in (1, 2):
     started = time.monotonic()
-    queued = services._publish(tasks.close_poll_task, args=[poll_id])
+    queued = publishing.task_publish(name=tasks.close_poll_task.name, args=[poll_id])
     print(f"PUBLISH {queued} {time.monotonic() - started:.3f}")
 """
     result = subprocess.run(

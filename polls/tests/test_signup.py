@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from polls import services, tasks
 from polls.api.serializers import SIGN_UP_ACCEPTED
 from polls.models import User
+from polls.services import accounts
 
 from .factories import PASSWORD, PollFactory, UserFactory
 from .test_views import flashes
@@ -102,7 +103,9 @@ def test_a_taken_username_is_still_said_since_usernames_are_public(client, accou
 def test_a_registered_address_costs_the_same_password_hash_as_a_new_one(account_emails):
     """The hash is what makes creating an account slow; the notice path hashes too."""
     UserFactory(email="ada@example.com")
-    with mock.patch("polls.services.make_password", wraps=services.make_password) as hashing:
+    with mock.patch(
+        "polls.services.accounts.make_password", wraps=accounts.make_password
+    ) as hashing:
         services.user_signup(username="someone", email="ada@example.com", password=PASSWORD)
     hashing.assert_called_once_with(PASSWORD)
 

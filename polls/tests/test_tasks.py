@@ -1,6 +1,7 @@
 """Closing polls in the background: the tasks, the sweep, the scheduling and the author's email.
 
-Nothing here publishes to a broker: apply_async is replaced by a recorder, so the tests see
+Nothing here publishes to a broker: the Celery app's send_task (and the sweep's own
+apply_async) is replaced by a recorder, so the tests see
 exactly what would be queued (never eager mode, which ignores ETAs). Queued tasks are then run
 by calling them, as a worker would. tests/test_worker_integration.py runs a real worker.
 """
@@ -18,9 +19,11 @@ from django.db import OperationalError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
-from polls import notifications, services, tasks
+from polls import services, tasks
 from polls.models import Option, Poll
+from polls.services import notifications, publishing
 
+from .conftest import sending_tasks
 from .factories import PollFactory, staff_with
 
 
@@ -38,16 +41,22 @@ def queued():
     calls = {}
 
     def recorder(name):
-        def apply_async(args=None, **options):
+        def record(args=None, **options):
             calls.setdefault(name, []).append({"args": args, **options})
 
-        return apply_async
+        return record
 
     with ExitStack() as stack:
-        for task in QUEUED_TASKS:
-            stack.enter_context(
-                mock.patch.object(task, "apply_async", side_effect=recorder(task.name))
+        # Services queue by name, through the app's send_task; the sweep re-queues itself.
+        handlers = {task.name: recorder(task.name) for task in QUEUED_TASKS}
+        stack.enter_context(sending_tasks(handlers))
+        stack.enter_context(
+            mock.patch.object(
+                tasks.close_due_polls_task,
+                "apply_async",
+                side_effect=recorder(tasks.close_due_polls_task.name),
             )
+        )
         yield calls
 
 
@@ -198,7 +207,7 @@ def test_email_for_a_poll_deleted_or_reopened_before_it_went_out_is_not_sent():
 def test_outcome_email_names_a_tie():
     poll = Poll(title="Lunch?\nReally", closed_at=timezone.now())
     with mock.patch.object(
-        services,
+        notifications,
         "poll_results",
         return_value=services.PollResults(
             total_votes=4,
@@ -356,7 +365,7 @@ def test_rescheduling_to_a_time_soon_queues_a_close_at_the_new_time(
 @pytest.fixture
 def broker_down():
     with mock.patch(
-        "celery.app.task.Task.apply_async", side_effect=BrokerDown("[Errno 111] Connection refused")
+        "celery.app.base.Celery.send_task", side_effect=BrokerDown("[Errno 111] Connection refused")
     ) as apply_async:
         yield apply_async
 
@@ -406,18 +415,19 @@ def test_after_a_broker_failure_publishing_pauses_then_resumes_with_one_log_line
 ):
     settings.BROKER_PAUSE_SECONDS = 30
     clock = [1000.0]
-    monkeypatch.setattr(services.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(publishing.time, "monotonic", lambda: clock[0])
+    close_poll = tasks.close_poll_task.name
     with caplog.at_level(logging.INFO, logger="polls.services"):
-        assert services._publish(tasks.close_poll_task, args=[1]) is False
-        assert services._publish(tasks.close_poll_task, args=[2]) is False  # not tried
+        assert publishing.task_publish(name=close_poll, args=[1]) is False
+        assert publishing.task_publish(name=close_poll, args=[2]) is False  # not tried
         assert broker_down.call_count == 1
         clock[0] += 29
-        assert services._publish(tasks.close_poll_task, args=[3]) is False
+        assert publishing.task_publish(name=close_poll, args=[3]) is False
         assert broker_down.call_count == 1
         clock[0] += 1
         broker_down.side_effect = None  # the broker is back
-        assert services._publish(tasks.close_poll_task, args=[4]) is True
-        assert services._publish(tasks.close_poll_task, args=[5]) is True
+        assert publishing.task_publish(name=close_poll, args=[4]) is True
+        assert publishing.task_publish(name=close_poll, args=[5]) is True
     assert broker_down.call_count == 3
     assert [record.getMessage() for record in caplog.records] == [
         "Could not queue polls.tasks.close_poll_task(1,) (OperationalError); the close sweep "
@@ -459,7 +469,7 @@ def test_a_mail_server_failure_is_logged_and_the_close_still_recorded(caplog):
             "django.core.mail.backends.locmem.EmailBackend.send_messages",
             side_effect=ConnectionRefusedError("smtp down"),
         ),
-        caplog.at_level(logging.ERROR, logger="polls.notifications"),
+        caplog.at_level(logging.ERROR, logger="polls.services.notifications"),
     ):
         assert tasks.close_poll_task(poll.pk) is True
     assert Poll.objects.get(pk=poll.pk).closed_at == poll.closes_at

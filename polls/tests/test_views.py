@@ -17,6 +17,8 @@ from rest_framework.throttling import SimpleRateThrottle
 from polls import services
 from polls.models import AuditEntry, Ballot, Option, Poll, User
 from polls.search import NUL_REFUSED, SEARCH_MAX_LENGTH, TOO_LONG
+from polls.services import checks
+from polls.services import polls as services_polls
 from polls.templatetags.votr import relative_text
 
 from .factories import PASSWORD, PollFactory, UserFactory, staff_with
@@ -470,7 +472,8 @@ def test_create_with_600000_option_fields_is_a_small_400_and_looks_at_no_label(
     signed_in, monkeypatch
 ):
     looked_at = []
-    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+    for module in (checks, services_polls):
+        monkeypatch.setattr(module, "label_key", lambda label: looked_at.append(label))
     body = "title=Q%3F&days=1&hours=0&minutes=0&" + "options=x&" * 600_000
 
     response = signed_in.post(
@@ -497,7 +500,8 @@ def test_create_with_more_options_than_allowed_is_refused_on_the_count_alone(
     signed_in, monkeypatch
 ):
     looked_at = []
-    monkeypatch.setattr(services, "label_key", lambda label: looked_at.append(label))
+    for module in (checks, services_polls):
+        monkeypatch.setattr(module, "label_key", lambda label: looked_at.append(label))
 
     response = signed_in.post(
         reverse("polls:create"), create_data(options=[f"Option {n}" for n in range(250)])

@@ -131,12 +131,13 @@ def test_an_oversized_option_list_within_the_body_limit_is_refused_on_its_length
 
 def count_label_validations(monkeypatch) -> list:
     """Every option label the serializer or the services look at, from now on."""
-    from polls import services
     from polls.api.serializers import StrictCharField
+    from polls.services import checks
+    from polls.services import polls as services_polls
 
     looked_at = []
     real_to_internal_value = StrictCharField.to_internal_value
-    real_label_key = services.label_key
+    real_label_key = checks.label_key
 
     def to_internal_value(field, data):
         if field.field_name == "":  # a list's child, not a named field
@@ -144,9 +145,10 @@ def count_label_validations(monkeypatch) -> list:
         return real_to_internal_value(field, data)
 
     monkeypatch.setattr(StrictCharField, "to_internal_value", to_internal_value)
-    monkeypatch.setattr(
-        services, "label_key", lambda label: looked_at.append(label) or real_label_key(label)
-    )
+    for module in (checks, services_polls):
+        monkeypatch.setattr(
+            module, "label_key", lambda label: looked_at.append(label) or real_label_key(label)
+        )
     return looked_at
 
 

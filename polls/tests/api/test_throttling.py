@@ -12,8 +12,7 @@ from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
-from polls.api import throttles
-from polls.api.throttles import SignUpThrottle, throttle_wait
+from polls.services import limits
 from polls.tests.factories import PASSWORD, PollFactory
 
 
@@ -25,6 +24,13 @@ def rates(monkeypatch):
         monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
 
     return set_rate
+
+
+def signup_wait(request) -> float | None:
+    """The sign-up limit's answer for `request`, as a page form asks it."""
+    return limits.limits_wait(
+        limits=[limits.SIGNUP], address=limits.client_address(meta=request.META)
+    )
 
 
 def test_anonymous_clients_get_429_with_retry_after(api, db, rates):
@@ -132,10 +138,10 @@ def test_a_throttle_check_costs_two_queries_in_the_database_cache(
     """One read and one upsert: no COUNT(*) of the table, no cull, no savepoints (Django's own
     DatabaseCache took six here: read, count, savepoint, read, write, release)."""
     request = RequestFactory().post("/accounts/signup/")
-    throttle_wait(request, [SignUpThrottle()])  # the first write inserts; later ones update
+    signup_wait(request)  # the first write inserts; later ones update
 
     with django_assert_num_queries(2):
-        assert throttle_wait(request, [SignUpThrottle()]) is None
+        assert signup_wait(request) is None
 
 
 CLIENTS = 10_000
@@ -159,8 +165,8 @@ def test_ten_thousand_clients_counts_all_hold(shared_cache, rates, request):
         for n in range(CLIENTS)
     ]
 
-    first = [throttle_wait(client, [SignUpThrottle()]) for client in clients]
-    second = [throttle_wait(client, [SignUpThrottle()]) for client in clients]
+    first = [signup_wait(client) for client in clients]
+    second = [signup_wait(client) for client in clients]
 
     assert first.count(None) == CLIENTS
     assert sum(1 for wait in second if wait is not None and wait > 3500) == CLIENTS
@@ -173,7 +179,7 @@ def test_ten_thousand_clients_counts_all_hold(shared_cache, rates, request):
 @pytest.fixture
 def cache_down_state(monkeypatch):
     """Start with the throttles trusting the cache, and leave them so for the next test."""
-    monkeypatch.setattr(throttles._CacheDown, "until", 0.0)
+    monkeypatch.setattr(limits._CacheDown, "until", 0.0)
 
 
 @pytest.fixture
@@ -214,7 +220,7 @@ def test_a_hung_cache_lets_requests_through_quickly_with_one_log_line(
     warnings = [r for r in caplog.records if r.name == "polls.api.throttles"]
     assert [r.getMessage() for r in warnings] == [
         "throttles: the cache is unreachable (TimeoutError); requests are let through "
-        f"unlimited for {throttles.CACHE_DOWN_PAUSE_SECONDS} s"
+        f"unlimited for {limits.CACHE_DOWN_PAUSE_SECONDS} s"
     ]
 
 
@@ -236,7 +242,7 @@ def test_a_cache_that_refuses_connections_lets_page_forms_through(
 
 def test_the_limits_come_back_after_the_pause(api, db, rates, cache_down_state, monkeypatch):
     rates("anon", "1/minute")
-    monkeypatch.setattr(throttles._CacheDown, "until", time.monotonic() - 1)
+    monkeypatch.setattr(limits._CacheDown, "until", time.monotonic() - 1)
 
     assert [api.get("/api/polls/").status_code for _ in range(2)] == [200, 429]
 

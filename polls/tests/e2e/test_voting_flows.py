@@ -1,9 +1,7 @@
 """What a voter does, in a real browser (Chromium), against the live server."""
 
 import re
-from contextlib import ExitStack
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 from django.core import mail
@@ -12,7 +10,7 @@ from playwright.sync_api import expect
 
 from polls import services, tasks
 from polls.models import Option, Poll
-from polls.tests.conftest import AccountEmails
+from polls.tests.conftest import AccountEmails, sending_tasks
 from polls.tests.factories import PASSWORD, PollFactory, UserFactory
 
 from .conftest import check_accessibility, log_in, screenshot
@@ -24,14 +22,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _account_emails_sent_at_once():
     """No worker runs here: the account email tasks run in the live server's thread when
     queued, and their emails land in the locmem outbox (mail.outbox)."""
-    with ExitStack() as stack:
-        for name in AccountEmails.TASK_NAMES:
-            task = getattr(tasks, name)
-            stack.enter_context(
-                mock.patch.object(
-                    task, "apply_async", side_effect=lambda args, task=task, **_: task(*args)
-                )
-            )
+    handlers = {}
+    for name in AccountEmails.TASK_NAMES:
+        task = getattr(tasks, name)
+        handlers[task.name] = lambda args, task=task, **_: task(*args)
+    with sending_tasks(handlers):
         yield
 
 

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 
-from .models import Poll
+from ..models import Poll
+from .results import poll_results
 
 logger = logging.getLogger(__name__)
 
@@ -14,8 +15,6 @@ logger = logging.getLogger(__name__)
 def outcome_email(poll: Poll) -> tuple[str, str]:
     """Subject and plain-text body: title, total, per-option counts, and the winner or tie.
     Reads the poll's options (prefetched when present) and its author."""
-    from .services import poll_results
-
     results = poll_results(poll=poll)
     total = results.total_votes
     top = max((option.votes for option in results.options), default=0)

@@ -1,0 +1,94 @@
+"""Votr's domain rules: every write, and every rule about one, lives here once.
+
+Pages, the API, the admin and the Celery tasks all call these functions, by the names re-exported
+here; each subject has its own module. Invalid input raises Django's ValidationError with a
+message per field; refused votes raise a VoteRefused subclass. Background work is queued by task
+name through publishing.py, so no service imports polls.tasks.
+"""
+
+from .accounts import (
+    password_reset_request,
+    password_reset_send,
+    user_activate,
+    user_create,
+    user_deactivate,
+    user_password_changed,
+    user_send_activation,
+    user_send_signup_notice,
+    user_signup,
+)
+from .audit import audit_record
+from .closing import (
+    POLLS_CLOSE_DUE_LIMIT,
+    poll_close_if_due,
+    poll_notify_closed,
+    poll_schedule_close,
+    polls_close_due,
+)
+from .errors import (
+    DUPLICATE_LABEL,
+    MAX_MESSAGES_PER_FIELD,
+    TOO_FEW_OPTIONS,
+    AlreadyVoted,
+    NotAllowed,
+    OptionNotInPoll,
+    PollClosed,
+    VoteRefused,
+    capped_messages,
+    too_many_options,
+)
+from .permissions import (
+    CHANGE_POLL,
+    CHANGE_USER,
+    DELETE_BALLOT,
+    DELETE_POLL,
+    permissions_not_held,
+    user_may_manage,
+)
+from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
+from .results import OptionResult, PollResults, poll_results
+from .votes import ballot_remove, vote_cast
+
+__all__ = [
+    "CHANGE_POLL",
+    "CHANGE_USER",
+    "DELETE_BALLOT",
+    "DELETE_POLL",
+    "DUPLICATE_LABEL",
+    "MAX_MESSAGES_PER_FIELD",
+    "POLLS_CLOSE_DUE_LIMIT",
+    "TOO_FEW_OPTIONS",
+    "AlreadyVoted",
+    "NotAllowed",
+    "OptionNotInPoll",
+    "OptionResult",
+    "PollClosed",
+    "PollResults",
+    "VoteRefused",
+    "audit_record",
+    "ballot_remove",
+    "capped_messages",
+    "password_reset_request",
+    "password_reset_send",
+    "permissions_not_held",
+    "poll_close",
+    "poll_close_if_due",
+    "poll_create",
+    "poll_delete",
+    "poll_notify_closed",
+    "poll_reschedule",
+    "poll_results",
+    "poll_reword",
+    "poll_schedule_close",
+    "polls_close_due",
+    "too_many_options",
+    "user_activate",
+    "user_create",
+    "user_deactivate",
+    "user_may_manage",
+    "user_password_changed",
+    "user_send_activation",
+    "user_send_signup_notice",
+    "user_signup",
+    "vote_cast",
+]

@@ -1,0 +1,57 @@
+"""The domain's refusals: the exception classes and the messages pages, API and tests share."""
+
+from ..models import MAX_OPTIONS, MIN_OPTIONS
+
+# No answer lists more messages than this for one field (polls/api/errors.py caps the API's).
+MAX_MESSAGES_PER_FIELD = 5
+# When the unique-label constraint, rather than the rule, finds two options with one label (a
+# change made at the same moment by someone else).
+TOO_FEW_OPTIONS = f"A poll needs at least {MIN_OPTIONS} options."
+DUPLICATE_LABEL = "Two options would have the same label. Reload the poll and try again."
+
+
+class VoteRefused(Exception):
+    """A vote the rules do not allow. `message` is fit to show to the voter."""
+
+    message = "This vote cannot be accepted."
+    code = "vote_refused"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class AlreadyVoted(VoteRefused):
+    message = "You have already voted in this poll."
+    code = "already_voted"
+
+
+class PollClosed(VoteRefused):
+    message = "This poll is closed."
+    code = "poll_closed"
+
+
+class OptionNotInPoll(VoteRefused):
+    message = "That option is not part of this poll."
+    code = "option_not_in_poll"
+
+
+class NotAllowed(Exception):
+    """The user may not do this to that poll. `message` is fit to show to them."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def too_many_options(count: int) -> str:
+    return f"A poll can have at most {MAX_OPTIONS} options (it has {count})."
+
+
+def capped_messages(messages: list[str]) -> list[str]:
+    """At most MAX_MESSAGES_PER_FIELD messages: the first ones, then how many more there are."""
+    if len(messages) <= MAX_MESSAGES_PER_FIELD:
+        return messages
+    kept = messages[: MAX_MESSAGES_PER_FIELD - 1]
+    return [*kept, f"And {len(messages) - len(kept)} more problems."]

@@ -1,0 +1,141 @@
+"""Rate limits on the writes worth abusing: the one decision the page forms and the API share.
+
+Rates: REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] (settings.py, each from a DJANGO_THROTTLE_*
+variable), "<number>/<second|minute|hour|day>". Counts live in the shared cache under Django REST
+framework's throttle keys, so a page form and its API twin (polls/api/throttles.py, which calls
+limits_wait) count together: same scope, same key. The client's address is read by one rule
+(client_address), for both faces.
+
+When the cache cannot be reached (Redis down, or hung past its socket timeout), requests are let
+through rather than refused or answered with a 500: a cache outage must not take the site down,
+and the limits come back with the cache. The first failure is logged, and the cache is not tried
+again for CACHE_DOWN_PAUSE_SECONDS in this process, so a hung Redis costs one socket timeout per
+pause rather than one per request.
+"""
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+# The API's throttles log as they always did: one logger for the one decision.
+logger = logging.getLogger("polls.api.throttles")
+
+CACHE_DOWN_PAUSE_SECONDS = 10
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class _CacheDown:
+    until = 0.0  # time.monotonic() before which limits let requests through untried
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A rate (`scope`) counted per "user" (the account, else the address), per "signed_in"
+    account (anonymous callers are not counted), per "anonymous" caller's address (accounts
+    are not counted), per client "address", or per "email" the request names (a digest of it,
+    never the address)."""
+
+    scope: str
+    per: str
+    key_format: str = "throttle_%(scope)s_%(ident)s"  # DRF's SimpleRateThrottle.cache_format
+
+
+ANON = Limit("anon", per="anonymous")
+SIGNED_IN = Limit("user", per="signed_in")
+VOTES = Limit("votes", per="user")
+POLL_CREATE = Limit("poll_create", per="user")
+# Accounts are what a spammer makes in bulk: per address, signed in or not.
+SIGNUP = Limit("signup", per="address")
+PASSWORD_RESET = Limit("password_reset", per="address")
+# Reset emails asked for one address, from wherever: nobody can flood a victim's inbox.
+PASSWORD_RESET_TARGET = Limit(
+    "password_reset", per="email", key_format="throttle_%(scope)s_to_%(ident)s"
+)
+
+
+def client_address(*, meta: Mapping) -> str | None:
+    """The client's address: the X-Forwarded-For entry REST_FRAMEWORK["NUM_PROXIES"] places
+    from the right (each trusted proxy appends the address it saw); with 0, the TCP peer, so a
+    client's own header never changes it (Django REST framework's rule, for both faces)."""
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR")
+    remote_addr = meta.get("REMOTE_ADDR")
+    hops = settings.REST_FRAMEWORK.get("NUM_PROXIES")
+    if hops is not None:
+        if hops == 0 or forwarded is None:
+            return remote_addr
+        addresses = forwarded.split(",")
+        return addresses[-min(hops, len(addresses))].strip()
+    return "".join(forwarded.split()) if forwarded else remote_addr
+
+
+def _ident(limit: Limit, *, user, address: str | None, email: str) -> str | None:
+    signed_in = user is not None and user.is_authenticated
+    if limit.per == "signed_in":
+        return str(user.pk) if signed_in else None
+    if limit.per == "anonymous":
+        return None if signed_in else address
+    if limit.per == "user" and signed_in:
+        return str(user.pk)
+    if limit.per == "email":
+        email = email.strip().casefold() if isinstance(email, str) else ""
+        return hashlib.sha256(email.encode()).hexdigest() if email else None
+    return address
+
+
+def _rate(scope: str) -> tuple[int, int] | None:
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].get(scope)
+    if rate is None:
+        return None
+    number, period = rate.split("/")
+    return int(number), PERIODS[period[0]]
+
+
+def _count(*, key: str, number: int, duration: int) -> float | None:
+    """Count one request under `key` if the window has room (None), else the seconds to wait.
+    One cache read and, when counted, one write."""
+    now = time.time()
+    history = [moment for moment in cache.get(key, []) if moment > now - duration]
+    if len(history) >= number:
+        remaining = duration - (now - history[-1]) if history else duration
+        available = number - len(history) + 1
+        return remaining / available if available > 0 else duration
+    cache.set(key, [now, *history], duration)
+    return None
+
+
+def limits_wait(
+    *, limits: Iterable[Limit], user=None, address: str | None = None, email: str = ""
+) -> float | None:
+    """Seconds before this request may be tried again, or None when every limit allows it.
+
+    As in Django REST framework's own check, every limit is asked, and each counts the request
+    only if it allows it. A limit without a rate, or without anyone to count (an anonymous
+    caller for SIGNED_IN, no email for PASSWORD_RESET_TARGET), allows it."""
+    if time.monotonic() < _CacheDown.until:
+        return None
+    waits = []
+    try:
+        for limit in limits:
+            rate = _rate(limit.scope)
+            ident = _ident(limit, user=user, address=address, email=email)
+            if rate is None or ident is None:
+                continue
+            key = limit.key_format % {"scope": limit.scope, "ident": ident}
+            wait = _count(key=key, number=rate[0], duration=rate[1])
+            if wait is not None:
+                waits.append(wait)
+    except RedisError as error:
+        _CacheDown.until = time.monotonic() + CACHE_DOWN_PAUSE_SECONDS
+        logger.warning(
+            "throttles: the cache is unreachable (%s); requests are let through unlimited for %d s",
+            type(error).__name__,
+            CACHE_DOWN_PAUSE_SECONDS,
+        )
+        return None
+    return max(waits, default=None)

@@ -1,0 +1,208 @@
+"""A poll's life as its author and staff change it: create, reword, reschedule, close, delete."""
+
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Least
+from django.utils import timezone
+
+from ..labels import label_key
+from ..models import DEFAULT_POLL_DURATION, TITLE_MAX_LENGTH, AuditEntry, Option, Poll
+from .audit import audit_record
+from .checks import _clean_option_labels, _closing_time_errors, _text_errors
+from .closing import poll_notify_closed_on_commit, poll_schedule_close
+from .errors import DUPLICATE_LABEL, NotAllowed
+from .permissions import DELETE_POLL, _may_change_poll
+
+User = get_user_model()
+
+EXTEND_LATER = "To extend a poll, choose a time later than its closing time."
+CLOSED_NOT_EXTENDED = "Only an open poll can be extended: this one is closed."
+
+
+def poll_create(
+    *,
+    author: User,
+    title: str,
+    option_labels: list[str],
+    closes_at: datetime | None = None,
+    now: datetime | None = None,
+) -> Poll:
+    """Create a poll with its options, in order. Raises ValidationError with per-field messages
+    under `title`, `options` and `closes_at`."""
+    now = now or timezone.now()
+    title = title.strip() if isinstance(title, str) else ""
+    labels, option_errors = _clean_option_labels(option_labels)
+    if closes_at is None:
+        closes_at = now + DEFAULT_POLL_DURATION
+    errors = {
+        "title": _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH),
+        "options": option_errors,
+        "closes_at": _closing_time_errors(closes_at, now=now),
+    }
+    errors = {field: messages for field, messages in errors.items() if messages}
+    if errors:
+        raise ValidationError(errors)
+
+    with transaction.atomic():
+        poll = Poll.objects.create(author=author, title=title, created_at=now, closes_at=closes_at)
+        Option.objects.bulk_create(
+            Option(poll=poll, label=label, label_key=label_key(label), position=position)
+            for position, label in enumerate(labels, start=1)
+        )
+        transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
+    return poll
+
+
+def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = None) -> bool:
+    """Record that `poll` is closed. Idempotent: returns True only for the call that closed it.
+
+    `by` is the person closing it: its author, or anyone holding polls.change_poll; None means
+    the system, on time. A close by a person is recorded in the audit log, in its transaction.
+    A poll closed early records the moment it was closed; one past its closing time records the
+    closing time, however late the close is recorded.
+    """
+    if by is not None and not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can close it.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        closed = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True).update(
+            closed_at=Least(F("closes_at"), now)
+        )
+        if closed:
+            poll.refresh_from_db(fields=["closed_at"])
+            if by is not None:
+                audit_record(actor=by, action=AuditEntry.Action.CLOSE, obj=poll)
+            poll_notify_closed_on_commit(poll_id=poll.pk)
+    return bool(closed)
+
+
+def poll_reschedule(
+    *,
+    poll: Poll,
+    closes_at: datetime | None,
+    by: User | None = None,
+    later_only: bool = False,
+    now: datetime | None = None,
+) -> Poll:
+    """Move the closing time (1 minute to 30 days from now). A closed poll opens again.
+    `by` is the person moving it: its author, or anyone holding polls.change_poll (raises
+    NotAllowed for anyone else); the move is then recorded in the audit log. None means the
+    system. `closes_at=None` changes nothing once the person is allowed to (an empty PATCH).
+    `later_only` extends: only an open poll, and only to a later closing time.
+    Raises ValidationError under `closes_at`."""
+    if by is not None and not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can change its closing time.")
+    if closes_at is None:
+        return poll
+    now = now or timezone.now()
+    if later_only and not poll.is_open(now=now):
+        raise ValidationError({"closes_at": [CLOSED_NOT_EXTENDED]})
+    if later_only and closes_at <= poll.closes_at:
+        raise ValidationError({"closes_at": [EXTEND_LATER]})
+    errors = _closing_time_errors(closes_at, now=now)
+    if errors:
+        raise ValidationError({"closes_at": errors})
+    with transaction.atomic():
+        # A reopened poll's next close is a new one, mailed again.
+        Poll.objects.filter(pk=poll.pk).update(
+            closes_at=closes_at, closed_at=None, close_notified_at=None
+        )
+        was, poll.closes_at, poll.closed_at = poll.closes_at, closes_at, None
+        if by is not None:
+            audit_record(
+                actor=by,
+                action=AuditEntry.Action.RESCHEDULE,
+                obj=poll,
+                details=f"Closing time {was.isoformat()} → {closes_at.isoformat()}.",
+            )
+        transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
+    return poll
+
+
+def poll_delete(*, poll: Poll, by: User) -> None:
+    """Anyone holding polls.delete_poll may delete any poll; its author, without it, only while
+    nobody has voted in it. The deletion is recorded in the audit log, in its transaction.
+
+    The poll's row is locked first: a ballot being inserted holds a key-share lock on it, so the
+    check waits for a vote in flight to commit, and a vote arriving later waits for the delete
+    (then finds the poll gone)."""
+    may_delete_any = by.has_perm(DELETE_POLL)
+    if not may_delete_any and by.pk != poll.author_id:
+        raise NotAllowed("Only the poll's author or staff can delete it.")
+    with transaction.atomic():
+        locked = Poll.objects.select_for_update().filter(pk=poll.pk).first()
+        if locked is None:
+            return
+        if not may_delete_any and locked.ballots.exists():
+            raise NotAllowed("A poll that has votes can only be deleted by staff.")
+        audit_record(actor=by, action=AuditEntry.Action.DELETE, obj=locked)
+        locked.delete()
+
+
+def poll_reword(
+    *,
+    poll: Poll,
+    title: str | None = None,
+    labels: dict[int, str] | None = None,
+    by: User | None = None,
+) -> Poll:
+    """Change the question and/or option labels ({option id: new label}) of a poll nobody has
+    voted in yet: a vote is for the words the voter saw. The rules are poll_create's. Locks the
+    poll's options, so a vote committed first is seen and refuses the change. `by` is its
+    author or anyone holding polls.change_poll (raises NotAllowed for anyone else); the change
+    is then recorded in the audit log. Raises ValidationError under `title` and `options`."""
+    if by is not None and not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can change its wording.")
+    labels = labels or {}
+    with transaction.atomic():
+        options = list(Option.objects.select_for_update().filter(poll_id=poll.pk))
+        if any(option.votes for option in options) or poll.ballots.exists():
+            raise ValidationError(
+                {"options": ["Somebody has voted in this poll: its wording can no longer change."]}
+            )
+        errors = {}
+        if title is not None:
+            title = title.strip() if isinstance(title, str) else ""
+            errors["title"] = _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH)
+        by_id = {option.pk: option for option in options}
+        if set(labels) - set(by_id):
+            errors["options"] = ["That option is not part of this poll."]
+        else:
+            new_labels = [labels.get(option.pk, option.label) for option in options]
+            cleaned, errors["options"] = _clean_option_labels(new_labels)
+        errors = {field: messages for field, messages in errors.items() if messages}
+        if errors:
+            raise ValidationError(errors)
+        changed = [
+            (option, label, key)
+            for option, label in zip(options, cleaned, strict=True)
+            if (option.label, option.label_key) != (label, key := label_key(label))
+        ]
+        # Two steps, so that swapping two labels never trips the unique-key constraint. A label
+        # kept with a stale key (a migration's stand-in, or made by an older ICU) is rewritten.
+        try:
+            with transaction.atomic():
+                for option, _, _ in changed:
+                    placeholder = f"~ID{option.pk}"  # no label's key: keys have no capitals
+                    Option.objects.filter(pk=option.pk).update(label_key=placeholder)
+                for option, label, key in changed:
+                    Option.objects.filter(pk=option.pk).update(label=label, label_key=key)
+        except IntegrityError:
+            raise ValidationError({"options": [DUPLICATE_LABEL]}) from None
+        reworded = [
+            f'Option {option.position}: "{option.label}" → "{label}".'
+            for option, label, _ in changed
+        ]
+        if title is not None and title != poll.title:
+            reworded.insert(0, f'Question: "{poll.title}" → "{title}".')
+            Poll.objects.filter(pk=poll.pk).update(title=title)
+            poll.title = title
+        if by is not None and reworded:
+            audit_record(
+                actor=by, action=AuditEntry.Action.CHANGE, obj=poll, details=" ".join(reworded)
+            )
+    return poll

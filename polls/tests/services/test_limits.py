@@ -1,0 +1,107 @@
+"""polls/services/limits.py: the rate limits the page forms and the API share."""
+
+import ast
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
+from rest_framework.throttling import SimpleRateThrottle
+
+from polls.services import limits
+
+from ..factories import UserFactory
+
+
+@pytest.fixture
+def rates(monkeypatch):
+    def set_rate(scope: str, rate: str):
+        monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, scope, rate)
+
+    return set_rate
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_a_limit_counts_until_its_rate_then_says_how_long_to_wait(rates):
+    rates("signup", "2/hour")
+    answers = [limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.7") for _ in range(3)]
+    assert answers[:2] == [None, None]
+    assert 1700 < answers[2] <= 3600
+    assert limits.limits_wait(limits=[limits.SIGNUP], address="198.51.100.2") is None
+
+
+def test_every_limit_is_asked_and_only_those_that_allow_count(rates):
+    rates("password_reset", "1/hour")
+    first = limits.limits_wait(
+        limits=[limits.PASSWORD_RESET, limits.PASSWORD_RESET_TARGET],
+        address="203.0.113.7",
+        email="Ada@Example.com ",
+    )
+    # From another address: that address's limit allows and counts; the target's refuses.
+    elsewhere = limits.limits_wait(
+        limits=[limits.PASSWORD_RESET, limits.PASSWORD_RESET_TARGET],
+        address="198.51.100.2",
+        email="ada@example.com",
+    )
+    assert first is None
+    assert elsewhere is not None  # the target address already had its one email
+    assert len(cache.get("throttle_password_reset_198.51.100.2")) == 1
+    digest = hashlib.sha256(b"ada@example.com").hexdigest()
+    assert len(cache.get(f"throttle_password_reset_to_{digest}")) == 1
+
+
+def test_accounts_are_counted_by_account_and_anonymous_callers_by_address(rates):
+    rates("votes", "1/minute")
+    rates("user", "1/minute")
+    rates("anon", "1/minute")
+    voter = UserFactory()
+    for _ in range(2):
+        limits.limits_wait(limits=[limits.VOTES], user=voter, address="203.0.113.7")
+    assert limits.limits_wait(limits=[limits.VOTES], user=voter, address="198.51.100.2")
+    assert (
+        limits.limits_wait(limits=[limits.VOTES], user=UserFactory(), address="203.0.113.7") is None
+    )
+    anonymous = AnonymousUser()
+    assert limits.limits_wait(limits=[limits.SIGNED_IN], user=anonymous, address="1.2.3.4") is None
+    assert limits.limits_wait(limits=[limits.SIGNED_IN], user=anonymous, address="1.2.3.4") is None
+    assert limits.limits_wait(limits=[limits.ANON], user=voter, address="1.2.3.4") is None
+    assert limits.limits_wait(limits=[limits.ANON], user=voter, address="1.2.3.4") is None
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "client"),
+    [
+        (0, "10.0.0.1", "127.0.0.1"),
+        (1, "1.1.1.1, 203.0.113.7", "203.0.113.7"),
+        (2, "1.1.1.1, 203.0.113.7, 10.0.0.5", "203.0.113.7"),
+        (1, None, "127.0.0.1"),
+    ],
+)
+def test_the_client_address_is_the_entry_the_trusted_proxies_appended(
+    settings, hops, forwarded, client
+):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": hops}
+    meta = {"REMOTE_ADDR": "127.0.0.1"}
+    if forwarded is not None:
+        meta["HTTP_X_FORWARDED_FOR"] = forwarded
+    assert limits.client_address(meta=meta) == client
+
+
+def test_pages_decide_their_limits_without_the_api_package():
+    views = Path(__file__).resolve().parents[2] / "views.py"
+    imported = [
+        node.module or ""
+        for node in ast.walk(ast.parse(views.read_text()))
+        if isinstance(node, ast.ImportFrom)
+    ]
+    # The API's serializers are the one JSON contract the page endpoints render; the limits
+    # are the domain's, never the API's throttles.
+    assert "api.throttles" not in imported
+    assert "api" not in imported
