@@ -1,4 +1,7 @@
 import os
+import secrets
+import subprocess
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 from unittest import mock
@@ -12,6 +15,7 @@ from polls import services
 from votr_project import health
 
 from .factories import PollFactory, UserFactory
+from .production import BASE_DIR, production_environment
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -202,3 +206,52 @@ def account_emails(django_capture_on_commit_callbacks):
             task = getattr(tasks, name)
             stack.enter_context(mock.patch.object(task, "apply_async", side_effect=recorder(name)))
         yield emails
+
+
+@pytest.fixture(scope="session")
+def collected_static() -> Path:
+    """What Heroku's Python buildpack runs at build time, once per test run: every static file
+    under its hashed name with .gz and .br siblings, and the manifest, in STATIC_ROOT, where the
+    gunicorn servers the tests start read them (their settings come from the environment, so
+    the folder cannot be a temporary one). Shared by every test that needs collected files:
+    collecting all of them (the API viewers' among them) takes a minute or more."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env=production_environment(DJANGO_ALLOWED_HOSTS="127.0.0.1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return Path(settings.STATIC_ROOT)
+
+
+@pytest.fixture
+def production_database():
+    """A fresh PostgreSQL database of this test's own, dropped afterwards."""
+    import psycopg2
+
+    server = settings.DATABASES["default"]
+    name = f"votr_procfile_{secrets.token_hex(4)}"
+    connect = {
+        "host": server["HOST"] or "127.0.0.1",
+        "port": server["PORT"] or 5432,
+        "user": server["USER"],
+        "password": server["PASSWORD"],
+        "dbname": "postgres",
+        "connect_timeout": 10,
+    }
+    admin = psycopg2.connect(**connect)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    # A password the logs must never show (PostgreSQL's trust auth ignores it when unused).
+    password = server["PASSWORD"] or "procfile-db-password"
+    url = f"postgres://{server['USER']}:{password}@{connect['host']}:{connect['port']}/{name}"
+    try:
+        yield {"url": url, "password": password, "connect": connect | {"dbname": name}}
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
