@@ -210,11 +210,11 @@ def account_emails(django_capture_on_commit_callbacks):
 
 @pytest.fixture(scope="session")
 def collected_static() -> Path:
-    """What Heroku's Python buildpack runs at build time, once per test run: every static file
-    under its hashed name with .gz and .br siblings, and the manifest, in STATIC_ROOT, where the
-    gunicorn servers the tests start read them (their settings come from the environment, so
-    the folder cannot be a temporary one). Shared by every test that needs collected files:
-    collecting all of them (the API viewers' among them) takes a minute or more."""
+    """What Heroku's Python buildpack runs at build time, run once per test run and shared by
+    every test that needs collected files: collecting them all (25 MB with the compressed
+    copies, most of it the API viewers') takes a minute or more. They go to STATIC_ROOT (the
+    project's `staticfiles/`, ignored by git), not a temporary folder, because the gunicorn
+    servers the tests start read that folder and take no setting from the test."""
     result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
         cwd=BASE_DIR,
