@@ -3,6 +3,12 @@
 Production differs from development by environment values alone. Every variable read here is
 listed, with its default, in the README's "Configuration" table.
 https://docs.djangoproject.com/en/5.2/topics/settings/
+
+Longer than Votr's other modules on purpose: it is the one place where every setting, its
+environment variable and the reason for its value are read together, one section per subject
+(as Heroku's example and HackSoft's styleguide keep it), and splitting it into modules would
+spread one decision (a timeout, a cookie flag) over several files. The helpers that read and
+validate variables live in votr_project/env.py.
 """
 
 import os
@@ -13,46 +19,13 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from votr_project.env import env_bool, env_int, env_list, env_rate, env_site_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # Local state of the embedded defaults (the SQLite file sits next to manage.py, the broker-less
 # queue and the beat schedule in .votr/). Git ignores both.
 LOCAL_STATE_DIR = BASE_DIR / ".votr"
-
-_TRUE_WORDS = {"1", "true", "yes", "on"}
-_FALSE_WORDS = {"0", "false", "no", "off", ""}
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    word = raw.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise ImproperlyConfigured(
-        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}."
-    )
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or not raw.strip():
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number; got {raw!r}.") from None
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
 
 # --- Core -----------------------------------------------------------------------------------
 
@@ -86,37 +59,6 @@ if not DEBUG and not ALLOWED_HOSTS:
         "comma-separated (for example votr.example.com,.herokuapp.com)."
     )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
-
-
-def env_site_url(name: str, *, default: str | None) -> str:
-    """The site's public address (scheme and host, no path), without a trailing slash."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        if default is not None:
-            return default
-        raise ImproperlyConfigured(
-            f"{name} is not set. Set it to the site's public address, such as "
-            "https://votr.example.com: account emails link to it."
-        )
-    try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError:
-        parts = urlsplit("")
-    if (
-        parts.scheme not in {"http", "https"}
-        or not parts.hostname
-        or parts.username is not None
-        or parts.path not in {"", "/"}
-        or parts.query
-        or parts.fragment
-    ):
-        raise ImproperlyConfigured(
-            f"{name} must be the site's public address, such as https://votr.example.com "
-            f"(scheme and host, no path); got {raw!r}."
-        )
-    return f"{parts.scheme}://{parts.netloc}"
-
 
 # Account emails (activation, password reset) are written by the Celery worker, which has no
 # request to take the host from: their links start with this address.
@@ -335,18 +277,6 @@ AXES_VERBOSE = False
 # dyno shares; rates are "<number>/<second|minute|hour|day>". The page forms that write (sign-up,
 # password reset, poll creation, voting) use the same scopes and counts (polls/api/throttles.py).
 # https://www.django-rest-framework.org/api-guide/settings/
-
-
-def env_rate(name: str, default: str) -> str:
-    raw = os.environ.get(name, "").strip() or default
-    number, _, period = raw.partition("/")
-    if not number.isdigit() or period not in {"second", "minute", "hour", "day"}:
-        raise ImproperlyConfigured(
-            f"{name} must be a rate such as 30/minute (per second, minute, hour or day); "
-            f"got {raw!r}."
-        )
-    return raw
-
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,4 +1,7 @@
 import os
+import secrets
+import subprocess
+import sys
 from pathlib import Path
 from unittest import mock
 
@@ -12,6 +15,7 @@ from votr_project import health
 from votr_project.celery import app as celery_app
 
 from .factories import PollFactory, UserFactory
+from .production import BASE_DIR, production_environment
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -214,3 +218,52 @@ def sending_tasks(handlers: dict):
         return send_before(name, args=args, **options)
 
     return mock.patch.object(celery_app, "send_task", side_effect=send_task)
+
+
+@pytest.fixture(scope="session")
+def collected_static() -> Path:
+    """What Heroku's Python buildpack runs at build time, run once per test run and shared by
+    every test that needs collected files: collecting them all (25 MB with the compressed
+    copies, most of it the API viewers') takes a minute or more. They go to STATIC_ROOT (the
+    project's `staticfiles/`, ignored by git), not a temporary folder, because the gunicorn
+    servers the tests start read that folder and take no setting from the test."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
+        cwd=BASE_DIR,
+        env=production_environment(DJANGO_ALLOWED_HOSTS="127.0.0.1"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return Path(settings.STATIC_ROOT)
+
+
+@pytest.fixture
+def production_database():
+    """A fresh PostgreSQL database of this test's own, dropped afterwards."""
+    import psycopg2
+
+    server = settings.DATABASES["default"]
+    name = f"votr_procfile_{secrets.token_hex(4)}"
+    connect = {
+        "host": server["HOST"] or "127.0.0.1",
+        "port": server["PORT"] or 5432,
+        "user": server["USER"],
+        "password": server["PASSWORD"],
+        "dbname": "postgres",
+        "connect_timeout": 10,
+    }
+    admin = psycopg2.connect(**connect)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    # A password the logs must never show (PostgreSQL's trust auth ignores it when unused).
+    password = server["PASSWORD"] or "procfile-db-password"
+    url = f"postgres://{server['USER']}:{password}@{connect['host']}:{connect['port']}/{name}"
+    try:
+        yield {"url": url, "password": password, "connect": connect | {"dbname": name}}
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

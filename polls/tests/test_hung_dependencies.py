@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 from votr_project import database
 from votr_project import urls as site_urls
 
-from .test_production import BASE_DIR, VENV_BIN, Web, free_port, production_environment, wait_for
+from .production import BASE_DIR, VENV_BIN, Web, free_port, production_environment, wait_for
 
 
 @pytest.fixture
@@ -60,18 +60,6 @@ def black_hole():
 
 
 # --- The whole site, under gunicorn, against a hung or absent database and broker -------------
-
-
-@pytest.fixture(scope="module")
-def collected_static():
-    """What Heroku's Python buildpack runs at build time: the pages need the manifest."""
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"],
-        cwd=BASE_DIR,
-        env=production_environment(DJANGO_ALLOWED_HOSTS="127.0.0.1"),
-        check=True,
-        timeout=300,
-    )
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.views.debug import ExceptionReporter
 
-from .test_production import SECRET_KEY as PROCFILE_TEST_SECRET
+from .production import SECRET_KEY as PROCFILE_TEST_SECRET
 
 SETTINGS_FILE = settings.BASE_DIR / "votr_project" / "settings.py"
 PRODUCTION = {
