@@ -30,6 +30,8 @@ class BallotAdmin(admin.ModelAdmin):
     date_hierarchy = "cast_at"
     fields = ["poll", "chosen", "voter", "cast_at"]
     readonly_fields = fields
+    delete_confirmation_template = "admin/polls/ballot/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/polls/ballot/delete_selected_confirmation.html"
 
     def get_queryset(self, request):
         choices = Choice.objects.select_related("option")

@@ -491,6 +491,24 @@ def test_ballot_list_shows_the_chosen_option_and_searches_by_voter(admin_client,
     assert "Option 2" in response.content.decode()
 
 
+def test_the_ballot_removal_confirmation_says_the_votes_come_off_the_counts(admin_client, poll):
+    ballots = [vote(poll, 1), vote(poll, 2)]
+    one = admin_client.get(reverse("admin:polls_ballot_delete", args=[ballots[0].pk]))
+    several = admin_client.post(
+        reverse("admin:polls_ballot_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [ballot.pk for ballot in ballots]},
+    )
+    assert (
+        "Removing a ballot takes its vote off the poll’s counts; this is recorded in the "
+        "audit log." in one.content.decode()
+    )
+    assert (
+        "Removing these ballots takes their votes off the polls’ counts; each removal is "
+        "recorded in the audit log." in several.content.decode()
+    )
+    assert Ballot.objects.count() == 2
+
+
 def test_removing_a_ballot_takes_its_vote_off_and_is_audited(admin_client, admin_user, poll):
     fraudulent = vote(poll, 1)
     vote(poll, 1)
