@@ -641,6 +641,31 @@ def test_holders_of_view_auditentry_can_read_the_audit_log(plain_staff_client, a
     assert plain_staff_client.get(detail).status_code == 200
 
 
+def test_the_audit_log_names_object_types_as_people_read_them(admin_client, audit_entry):
+    """The model's verbose name ("poll"), not "polls.poll"; a model gone since keeps its raw
+    name; the filter offers the same names and still filters."""
+    gone = AuditEntry.objects.create(
+        actor_username="old",
+        action=AuditEntry.Action.DELETE,
+        object_type="shop.widget",
+        object_id="1",
+        object_repr="Widget",
+    )
+    url = reverse("admin:polls_auditentry_changelist")
+    response = admin_client.get(url)
+    changelist = response.context["cl"]
+    shown = {
+        entry.pk: changelist.model_admin.object_type_display(entry)
+        for entry in changelist.result_list
+    }
+    assert shown == {audit_entry.pk: "poll", gone.pk: "shop.widget"}
+    assert '<td class="field-object_type_display">poll</td>' in response.content.decode()
+    object_types = next(f for f in changelist.filter_specs if f.title == "object type")
+    assert object_types.lookup_choices == [("polls.poll", "poll"), ("shop.widget", "shop.widget")]
+    filtered = admin_client.get(url, {"object_type": "polls.poll"})
+    assert list(filtered.context["cl"].result_list) == [audit_entry]
+
+
 def test_staff_without_view_auditentry_cannot_read_the_audit_log(client, audit_entry):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:polls_auditentry_changelist")).status_code == 403
