@@ -103,7 +103,7 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
         "email",
         "is_active",
         "is_staff",
-        "date_joined",
+        "joined",
         "poll_count",
         "ballot_count",
     ]
@@ -155,6 +155,10 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
         if obj is None or not allowed:
             return allowed
         return services.user_may_manage(by=request.user, user=obj)
+
+    @admin.display(description="joined", ordering="date_joined")
+    def joined(self, user):
+        return user.date_joined.date()  # the day is enough, and keeps the list narrow
 
     @admin.display(description="polls", ordering="poll_count")
     def poll_count(self, user):
