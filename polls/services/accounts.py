@@ -64,15 +64,24 @@ def _account_errors(
     return username, email, errors
 
 
+def _new_account(*, username, email, password) -> tuple[str, str, dict[str, list[str]]]:
+    username, email, errors = _account_errors(username=username, email=email, password=password)
+    if email and User.objects.filter(email__iexact=email).exists():
+        errors["email"].append("An account with that email already exists.")
+    return username, email, {field: messages for field, messages in errors.items() if messages}
+
+
+def user_create_errors(*, username, email, password) -> dict[str, list[str]]:
+    """What user_create would refuse, per field (`username`, `email`, `password`), written
+    nowhere: a form calls it from clean() and leaves the write to its save."""
+    return _new_account(username=username, email=email, password=password)[2]
+
+
 def user_create(*, username: str, email: str, password: str) -> User:
     """Create an active account (staff, in the admin). Raises ValidationError with messages
     under `username`, `email` and `password`; usernames and emails are unique ignoring case.
     The public sign-up is user_signup, which never says whether an address has an account."""
-    username, email, errors = _account_errors(username=username, email=email, password=password)
-    if email and User.objects.filter(email__iexact=email).exists():
-        errors["email"].append("An account with that email already exists.")
-
-    errors = {field: messages for field, messages in errors.items() if messages}
+    username, email, errors = _new_account(username=username, email=email, password=password)
     if errors:
         raise ValidationError(errors)
     try:

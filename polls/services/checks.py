@@ -12,6 +12,9 @@ from ..models import (
     MAX_POLL_DURATION,
     MIN_OPTIONS,
     MIN_POLL_DURATION,
+    TITLE_MAX_LENGTH,
+    Option,
+    Poll,
 )
 from .errors import TOO_FEW_OPTIONS, capped_messages, too_many_options
 
@@ -65,3 +68,52 @@ def _clean_option_labels(option_labels) -> tuple[list[str], list[str]]:
             errors.append(f'Option {number} ("{label}") is already in this poll.')
         seen.add(key)
     return labels, capped_messages(errors)
+
+
+WORDING_FIXED = "Somebody has voted in this poll: its wording can no longer change."
+
+
+def _without_empty(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {field: messages for field, messages in errors.items() if messages}
+
+
+def closing_time_errors(*, closes_at: datetime, now: datetime | None = None) -> list[str]:
+    """What poll_create and poll_reschedule say about `closes_at` (1 minute to 30 days away)."""
+    return _closing_time_errors(closes_at, now=now or timezone.now())
+
+
+def poll_errors(
+    *, title, option_labels, closes_at: datetime, now: datetime | None = None
+) -> dict[str, list[str]]:
+    """What poll_create would refuse, per field (`title`, `options`, `closes_at`), written
+    nowhere: a form calls it from clean() and leaves the write to its save."""
+    title = title.strip() if isinstance(title, str) else ""
+    _, option_errors = _clean_option_labels(option_labels)
+    return _without_empty(
+        {
+            "title": _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH),
+            "options": option_errors,
+            "closes_at": _closing_time_errors(closes_at, now=now or timezone.now()),
+        }
+    )
+
+
+def poll_wording_errors(
+    *, poll: Poll, title: str | None = None, labels: dict[int, str] | None = None
+) -> dict[str, list[str]]:
+    """What poll_reword would refuse, per field (`title`, `options`), read without a lock and
+    written nowhere; poll_reword checks again under its lock when it writes."""
+    options = list(Option.objects.filter(poll_id=poll.pk))
+    if any(option.votes for option in options) or poll.ballots.exists():
+        return {"options": [WORDING_FIXED]}
+    errors = {}
+    if title is not None:
+        title = title.strip() if isinstance(title, str) else ""
+        errors["title"] = _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH)
+    labels = labels or {}
+    if set(labels) - {option.pk for option in options}:
+        errors["options"] = ["That option is not part of this poll."]
+    else:
+        new_labels = [labels.get(option.pk, option.label) for option in options]
+        _, errors["options"] = _clean_option_labels(new_labels)
+    return _without_empty(errors)

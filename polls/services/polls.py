@@ -12,7 +12,13 @@ from django.utils import timezone
 from ..labels import label_key
 from ..models import DEFAULT_POLL_DURATION, TITLE_MAX_LENGTH, AuditEntry, Option, Poll
 from .audit import audit_record
-from .checks import _clean_option_labels, _closing_time_errors, _text_errors
+from .checks import (
+    WORDING_FIXED,
+    _clean_option_labels,
+    _closing_time_errors,
+    _text_errors,
+    poll_errors,
+)
 from .closing import poll_notify_closed_on_commit, poll_schedule_close
 from .errors import DUPLICATE_LABEL, NotAllowed
 from .permissions import DELETE_POLL, _may_change_poll
@@ -34,18 +40,13 @@ def poll_create(
     """Create a poll with its options, in order. Raises ValidationError with per-field messages
     under `title`, `options` and `closes_at`."""
     now = now or timezone.now()
-    title = title.strip() if isinstance(title, str) else ""
-    labels, option_errors = _clean_option_labels(option_labels)
     if closes_at is None:
         closes_at = now + DEFAULT_POLL_DURATION
-    errors = {
-        "title": _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH),
-        "options": option_errors,
-        "closes_at": _closing_time_errors(closes_at, now=now),
-    }
-    errors = {field: messages for field, messages in errors.items() if messages}
+    errors = poll_errors(title=title, option_labels=option_labels, closes_at=closes_at, now=now)
     if errors:
         raise ValidationError(errors)
+    title = title.strip()
+    labels, _ = _clean_option_labels(option_labels)
 
     with transaction.atomic():
         poll = Poll.objects.create(author=author, title=title, created_at=now, closes_at=closes_at)
@@ -161,9 +162,7 @@ def poll_reword(
     with transaction.atomic():
         options = list(Option.objects.select_for_update().filter(poll_id=poll.pk))
         if any(option.votes for option in options) or poll.ballots.exists():
-            raise ValidationError(
-                {"options": ["Somebody has voted in this poll: its wording can no longer change."]}
-            )
+            raise ValidationError({"options": [WORDING_FIXED]})
         errors = {}
         if title is not None:
             title = title.strip() if isinstance(title, str) else ""

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
@@ -211,7 +212,68 @@ def test_once_voted_the_wording_is_refused_and_nothing_in_the_form_is_saved(admi
     assert "its wording can no longer change" in str(response.context["adminform"].form.errors)
     poll.refresh_from_db()
     assert poll.title != "Sneaky new question?"
-    assert poll.closes_at == old_closes_at  # the valid half of the form was rolled back too
+    assert poll.closes_at == old_closes_at  # the valid half of the form was not saved either
+    assert not AuditEntry.objects.exists()
+
+
+def test_validating_the_add_forms_writes_nothing(rf, admin_user):
+    """clean() only checks; the services write when the admin saves."""
+    request = rf.get("/")
+    request.user = admin_user
+    poll_form = admin.site._registry[Poll].get_form(request)(
+        {"title": "Tea?", "options": "Tea\nCoffee", **form_time(timezone.now() + timedelta(1))}
+    )
+    user_form = admin.site._registry[User].get_form(request)(
+        {
+            "username": "new",
+            "email": "new@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        }
+    )
+    assert poll_form.is_valid(), poll_form.errors
+    assert user_form.is_valid(), user_form.errors
+    assert not Poll.objects.exists()
+    assert list(User.objects.all()) == [admin_user]
+
+
+def test_a_vote_between_validating_and_saving_a_rewording_is_a_message(admin_client, poll):
+    """The service still refuses at save time: the page says so, and nothing is saved."""
+    reword = services.poll_reword
+
+    def vote_first(**kwargs):
+        vote(poll)
+        return reword(**kwargs)
+
+    closes_at = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
+    url = reverse("admin:polls_poll_change", args=[poll.pk])
+    with mock.patch.object(services, "poll_reword", side_effect=vote_first):
+        response = admin_client.post(
+            url, poll_change_data(poll, title="Better question?", closes_at=closes_at)
+        )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert page_messages(admin_client.get(url)) == [f"Nothing was saved: {services.WORDING_FIXED}"]
+    changed = Poll.objects.get(pk=poll.pk)
+    assert (changed.title, changed.closes_at) == (poll.title, poll.closes_at)
+    assert not AuditEntry.objects.exists()
+
+
+def test_a_username_taken_between_validating_and_saving_is_a_message(admin_client):
+    create = services.user_create
+
+    def taken_first(**kwargs):
+        UserFactory(username="newcomer")
+        return create(**kwargs)
+
+    url = reverse("admin:polls_user_add")
+    details = {"username": "newcomer", "email": "new@example.com"}
+    with mock.patch.object(services, "user_create", side_effect=taken_first):
+        response = admin_client.post(url, {**details, "password1": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == url
+    assert page_messages(admin_client.get(url)) == ["Nothing was saved: That username is taken."]
+    assert not User.objects.filter(email="new@example.com").exists()
     assert not AuditEntry.objects.exists()
 
 
@@ -429,6 +491,24 @@ def test_ballot_list_shows_the_chosen_option_and_searches_by_voter(admin_client,
     assert "Option 2" in response.content.decode()
 
 
+def test_the_ballot_removal_confirmation_says_the_votes_come_off_the_counts(admin_client, poll):
+    ballots = [vote(poll, 1), vote(poll, 2)]
+    one = admin_client.get(reverse("admin:polls_ballot_delete", args=[ballots[0].pk]))
+    several = admin_client.post(
+        reverse("admin:polls_ballot_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [ballot.pk for ballot in ballots]},
+    )
+    assert (
+        "Removing a ballot takes its vote off the poll’s counts; this is recorded in the "
+        "audit log." in one.content.decode()
+    )
+    assert (
+        "Removing these ballots takes their votes off the polls’ counts; each removal is "
+        "recorded in the audit log." in several.content.decode()
+    )
+    assert Ballot.objects.count() == 2
+
+
 def test_removing_a_ballot_takes_its_vote_off_and_is_audited(admin_client, admin_user, poll):
     fraudulent = vote(poll, 1)
     vote(poll, 1)
@@ -559,6 +639,31 @@ def test_holders_of_view_auditentry_can_read_the_audit_log(plain_staff_client, a
     assert list(response.context["cl"].result_list) == [audit_entry]
     detail = reverse("admin:polls_auditentry_change", args=[audit_entry.pk])
     assert plain_staff_client.get(detail).status_code == 200
+
+
+def test_the_audit_log_names_object_types_as_people_read_them(admin_client, audit_entry):
+    """The model's verbose name ("poll"), not "polls.poll"; a model gone since keeps its raw
+    name; the filter offers the same names and still filters."""
+    gone = AuditEntry.objects.create(
+        actor_username="old",
+        action=AuditEntry.Action.DELETE,
+        object_type="shop.widget",
+        object_id="1",
+        object_repr="Widget",
+    )
+    url = reverse("admin:polls_auditentry_changelist")
+    response = admin_client.get(url)
+    changelist = response.context["cl"]
+    shown = {
+        entry.pk: changelist.model_admin.object_type_display(entry)
+        for entry in changelist.result_list
+    }
+    assert shown == {audit_entry.pk: "poll", gone.pk: "shop.widget"}
+    assert '<td class="field-object_type_display">poll</td>' in response.content.decode()
+    object_types = next(f for f in changelist.filter_specs if f.title == "object type")
+    assert object_types.lookup_choices == [("polls.poll", "poll"), ("shop.widget", "shop.widget")]
+    filtered = admin_client.get(url, {"object_type": "polls.poll"})
+    assert list(filtered.context["cl"].result_list) == [audit_entry]
 
 
 def test_staff_without_view_auditentry_cannot_read_the_audit_log(client, audit_entry):

@@ -55,3 +55,18 @@ def test_user_password_changed_revokes_only_that_users_tokens(user, other_user):
     kept = Token.objects.create(user=other_user)
     assert services.user_password_changed(user=user) == 1
     assert list(Token.objects.all()) == [kept]
+
+
+def test_user_create_errors_says_what_user_create_refuses_and_creates_nothing():
+    UserFactory(username="taken", email="taken@example.com")
+    details = {"username": "TAKEN", "email": "Taken@example.com", "password": "short"}
+    errors = services.user_create_errors(**details)
+    with pytest.raises(ValidationError) as caught:
+        services.user_create(**details)
+    assert errors == caught.value.message_dict
+    assert set(errors) == {"username", "email", "password"}
+    assert User.objects.count() == 1
+    assert (
+        services.user_create_errors(username="new", email="new@example.com", password=PASSWORD)
+        == {}
+    )

@@ -139,3 +139,57 @@ def test_poll_create_reports_every_field_at_once_and_writes_nothing():
     errors = create_errors(title="", option_labels=["x"], closes_at=timezone.now())
     assert set(errors) == {"title", "options", "closes_at"}
     assert not Poll.objects.exists()
+
+
+# --- The public checks forms call before writing ----------------------------------------------
+
+
+def test_poll_errors_says_what_poll_create_refuses_and_writes_nothing():
+    now = timezone.now()
+    arguments = {
+        "title": " ",
+        "option_labels": ["Tea", " tea"],
+        "closes_at": now + timedelta(days=40),
+    }
+    errors = services.poll_errors(**arguments, now=now)
+    with pytest.raises(ValidationError) as caught:
+        services.poll_create(author=UserFactory(), **arguments, now=now)
+    assert errors == caught.value.message_dict
+    assert set(errors) == {"title", "options", "closes_at"}
+    assert not Poll.objects.exists()
+
+
+def test_poll_errors_is_empty_for_a_poll_poll_create_accepts():
+    errors = services.poll_errors(
+        title="Lunch?", option_labels=["Pizza", "Sushi"], closes_at=timezone.now() + timedelta(1)
+    )
+    assert errors == {}
+
+
+def test_closing_time_errors_matches_poll_reschedules_rule(poll):
+    too_late = timezone.now() + timedelta(days=31)
+    assert services.closing_time_errors(closes_at=too_late) == [
+        "The closing time must be at most 30 days from now."
+    ]
+    assert services.closing_time_errors(closes_at=timezone.now() + timedelta(days=1)) == []
+
+
+def test_poll_wording_errors_checks_title_and_labels_without_writing(poll):
+    first, second, _ = poll.options.all()
+    errors = services.poll_wording_errors(poll=poll, title="", labels={second.pk: first.label})
+    assert errors == {
+        "title": ["The question cannot be blank."],
+        "options": [f'Option 2 ("{first.label}") is already in this poll.'],
+    }
+    assert services.poll_wording_errors(poll=poll, title="Better?", labels={first.pk: "A"}) == {}
+    assert services.poll_wording_errors(poll=poll, labels={-1: "A"}) == {
+        "options": ["That option is not part of this poll."]
+    }
+    assert [option.label for option in poll.options.all()] == ["Option 1", "Option 2", "Option 3"]
+
+
+def test_poll_wording_errors_refuses_any_change_once_voted(poll):
+    services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+    assert services.poll_wording_errors(poll=poll, title="New?") == {
+        "options": [services.WORDING_FIXED]
+    }
