@@ -27,6 +27,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from rest_framework.authtoken import admin as authtoken_admin
 
+from accounts import services as accounts
+
 from . import services
 from .models import AuditEntry, Ballot, Choice, Option, Poll, User
 
@@ -465,7 +467,7 @@ def count_of(model, field: str):
 
 
 class UserAddForm(forms.ModelForm):
-    """Signs the user up with services.user_create, the same rules as the sign-up page."""
+    """Signs the user up with accounts.user_create, the same rules as the sign-up page."""
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField()
@@ -486,7 +488,7 @@ class UserAddForm(forms.ModelForm):
             self.add_error("password2", "The two passwords are different.")
             return cleaned_data
         try:
-            self.instance = services.user_create(
+            self.instance = accounts.user_create(
                 username=cleaned_data["username"],
                 email=cleaned_data["email"],
                 password=cleaned_data["password1"],
@@ -532,7 +534,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         with transaction.atomic():
             user = super().save(commit=commit)
             if commit:
-                services.user_password_changed(user=user)
+                accounts.user_password_changed(user=user)
         return user
 
 
@@ -570,7 +572,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        # Deactivating goes through the action (services.user_deactivate and its rules), and only
+        # Deactivating goes through the action (accounts.user_deactivate and its rules), and only
         # a superuser hands out staff or superuser status; permissions and groups are checked
         # by UserChangeForm.
         readonly = [*super().get_readonly_fields(request, obj), "is_active"]
@@ -621,7 +623,7 @@ class UserAdmin(AuditedAdmin, DjangoUserAdmin):
         done = 0
         for user in queryset:
             try:
-                done += services.user_deactivate(user=user, by=request.user)
+                done += accounts.user_deactivate(user=user, by=request.user)
             except services.NotAllowed as refusal:
                 self.message_user(request, f"{user}: {refusal.message}", messages.ERROR)
         if done:

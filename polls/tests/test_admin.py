@@ -15,6 +15,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as accounts
 from polls import services
 from polls.models import AuditEntry, Ballot, Choice, Option, Poll, User
 
@@ -678,11 +679,11 @@ def test_poll_reword_refuses_options_of_another_poll_and_blank_titles(poll):
 def test_user_deactivate_lets_only_a_superuser_deactivate_a_superuser(admin_user):
     staff = staff_with("polls.change_user")
     with pytest.raises(services.NotAllowed, match="Only a superuser"):
-        services.user_deactivate(user=admin_user, by=staff)
+        accounts.user_deactivate(user=admin_user, by=staff)
     with pytest.raises(services.NotAllowed, match="Only staff"):
-        services.user_deactivate(user=staff, by=UserFactory())
-    assert services.user_deactivate(user=staff, by=admin_user) is True
-    assert services.user_deactivate(user=staff, by=admin_user) is False  # already inactive
+        accounts.user_deactivate(user=staff, by=UserFactory())
+    assert accounts.user_deactivate(user=staff, by=admin_user) is True
+    assert accounts.user_deactivate(user=staff, by=admin_user) is False  # already inactive
     assert AuditEntry.objects.filter(action=AuditEntry.Action.DEACTIVATE).count() == 1
 
 
