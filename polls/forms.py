@@ -14,31 +14,6 @@ def _service_errors_to_form(form: forms.Form, error: ValidationError, fields: di
         form.add_error(fields.get(service_field, service_field), messages)
 
 
-class SignUpForm(forms.Form):
-    username = forms.CharField(
-        max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
-    )
-    # A CharField: user_signup checks the address, so every problem is reported at once.
-    email = forms.CharField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
-    )
-    password = forms.CharField(
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not only digits, not a common password.",
-    )
-
-    def save(self) -> bool:
-        """Sign up through the domain rule (which emails a link or a notice); its errors land
-        on the fields. False if it refused."""
-        try:
-            services.user_signup(**self.cleaned_data)
-        except ValidationError as error:
-            _service_errors_to_form(self, error, {})
-            return False
-        return True
-
-
 class OptionLabelsWidget(forms.Widget):
     """Every `options` input of the form, in order (the page renders one row per label)."""
 

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from kombu.exceptions import KombuError
 
+from accounts import services as accounts
 from votr_project.cache import cache_purge_expired
 
 from . import services
@@ -78,20 +79,21 @@ def notify_poll_closed_task(poll_id: int) -> bool:
 # the default late acknowledgement.
 @shared_task(name="polls.tasks.send_activation_email_task", **RETRY)
 def send_activation_email_task(user_id: int) -> bool:
-    """Email an activation link (queued on commit by services.user_signup). An account
+    """Email an activation link (queued on commit by accounts.services.user_signup). An account
     deleted or activated since gets nothing."""
-    return services.user_send_activation(user_id=user_id)
+    return accounts.user_send_activation(user_id=user_id)
 
 
 @shared_task(name="polls.tasks.send_signup_notice_task", **RETRY)
 def send_signup_notice_task(user_id: int) -> bool:
     """Tell an account's owner someone signed up with their address (queued on commit by
-    services.user_signup). A deleted account gets nothing."""
-    return services.user_send_signup_notice(user_id=user_id)
+    accounts.services.user_signup). A deleted account gets nothing."""
+    return accounts.user_send_signup_notice(user_id=user_id)
 
 
 @shared_task(name="polls.tasks.send_password_reset_task", **RETRY)
 def send_password_reset_task(user_id: int) -> bool:
-    """Email a password reset link (queued on commit by services.password_reset_request). An
-    account deleted, deactivated or without a usable password since gets nothing."""
-    return services.password_reset_send(user_id=user_id)
+    """Email a password reset link (queued on commit by accounts.services.password_reset_request
+    for every request, with 0 for an address without an account). No account, or one deleted,
+    deactivated or without a usable password since, gets nothing."""
+    return accounts.password_reset_send(user_id=user_id)

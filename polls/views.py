@@ -1,11 +1,8 @@
 import math
 
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,14 +13,12 @@ from django.views.decorators.cache import never_cache
 
 from . import services
 from .api.serializers import OptionLabelsSerializer, PollResultsSerializer
-from .forms import PollForm, SignUpForm
+from .forms import PollForm
 from .models import Option, Poll
 from .search import SearchTextRefused, search_text
 from .services import limits
 
 RECENTLY_CLOSED_SHOWN = 6
-# Where the sign-up started, kept in the session until the account is activated.
-SIGNUP_NEXT_SESSION_KEY = "signup_next"
 
 
 class RateLimitedPostMixin:
@@ -32,13 +27,14 @@ class RateLimitedPostMixin:
 
     post_limits: tuple = ()
 
-    def refused(self):
-        """The friendly 429 page when this POST is over a limit, else None."""
+    def refused(self, *, post_limits: tuple | None = None, email: str | None = None):
+        """The friendly 429 page when this POST is over a limit, else None. `post_limits` and
+        `email` stand in for the view's limits and the posted address."""
         wait = limits.limits_wait(
-            limits=self.post_limits,
+            limits=self.post_limits if post_limits is None else post_limits,
             user=self.request.user,
             address=limits.client_address(meta=self.request.META),
-            email=self.request.POST.get("email", ""),
+            email=self.request.POST.get("email", "") if email is None else email,
         )
         if wait is None:
             return None
@@ -232,117 +228,3 @@ class PollCloseView(LoginRequiredMixin, generic.View):
         else:
             messages.info(request, f"“{poll.title}” was already closed.")
         return redirect(_safe_next(request, reverse("polls:mine")))
-
-
-# --- Accounts -----------------------------------------------------------------------------
-
-
-class SignUpView(RateLimitedPostMixin, generic.FormView):
-    template_name = "registration/signup.html"
-    form_class = SignUpForm
-    post_limits = (limits.SIGNUP,)
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            return redirect("polls:index")
-        return super().dispatch(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        return self.refused() or super().post(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(next=_safe_next(self.request, ""), **kwargs)
-
-    def form_valid(self, form):
-        # The same answer whether or not the address has an account: the email says which.
-        if not form.save():
-            return self.form_invalid(form)
-        # The emailed link carries no `next`: the activation in this browser finds it here.
-        if next_page := _safe_next(self.request, ""):
-            self.request.session[SIGNUP_NEXT_SESSION_KEY] = next_page
-        return redirect("signup_done")
-
-
-class ActivateView(generic.View):
-    """The link in the activation email: activates the account, logs it in, and goes back to
-    the page the sign-up started from if this browser signed up, else home. A used, expired or
-    forged link gets a page saying how to get a new one."""
-
-    http_method_names = ["get"]
-
-    def get(self, request, uidb64, token):
-        user = services.user_activate(uidb64=uidb64, token=token)
-        if user is None:
-            return render(request, "registration/activation_invalid.html")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to Votr, {user.username}! Your account is active.")
-        next_page = request.session.pop(SIGNUP_NEXT_SESSION_KEY, "")
-        if url_has_allowed_host_and_scheme(
-            next_page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(next_page)
-        return redirect("polls:index")
-
-
-class LoginView(auth_views.LoginView):
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, f"Welcome back, {form.get_user().username}!")
-        return response
-
-    def form_invalid(self, form):
-        if form.non_field_errors():
-            messages.error(self.request, "Username or password is incorrect. Please try again.")
-        return super().form_invalid(form)
-
-
-class LogoutView(auth_views.LogoutView):
-    def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
-        messages.info(request, "You are logged out. See you soon!")
-        return response
-
-
-class PasswordChangeView(auth_views.PasswordChangeView):
-    def get_success_url(self):
-        return reverse("polls:index")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            services.user_password_changed(user=form.user)
-        messages.success(self.request, "Your password is changed.")
-        return response
-
-
-class PasswordResetView(RateLimitedPostMixin, auth_views.PasswordResetView):
-    """Emails a one-time link to set a new password. Says the same whether or not an account
-    has that address, so the page cannot be used to find out who has signed up."""
-
-    post_limits = (limits.PASSWORD_RESET, limits.PASSWORD_RESET_TARGET)
-
-    def post(self, request, *args, **kwargs):
-        return self.refused() or super().post(request, *args, **kwargs)
-
-    def get_success_url(self):
-        return reverse("password_reset_done")
-
-    def form_valid(self, form):
-        # The worker writes and sends the email: a request for an address with an account
-        # takes as long as one without.
-        services.password_reset_request(email=form.cleaned_data["email"])
-        return redirect(self.get_success_url())
-
-
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    def get_success_url(self):
-        return reverse("login")
-
-    def form_valid(self, form):
-        with transaction.atomic():
-            response = super().form_valid(form)
-            services.user_password_changed(user=form.user)
-        messages.success(self.request, "Your password is set. Log in with it now.")
-        return response

@@ -66,6 +66,7 @@ SITE_URL = env_site_url("DJANGO_SITE_URL", default="http://127.0.0.1:8000" if DE
 
 INSTALLED_APPS = [
     "polls",
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -253,8 +254,9 @@ AUTH_PASSWORD_VALIDATORS = [
 
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out username/IP pair is refused before the password is checked
-    # (django-axes' backend, tolerant of a call without a request: see polls/lockout.py).
-    "polls.lockout.LockoutBackend",
+    # (django-axes' standalone backend, tolerant of a call without a request: see
+    # accounts/lockout.py).
+    "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
@@ -262,13 +264,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15
 # Username and IP together: guessing from one address does not lock the user out of theirs.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_USERNAME_CALLABLE = "polls.lockout.username_from_credentials"
-AXES_CLIENT_IP_CALLABLE = "polls.lockout.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_from_credentials"
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 # Proxies between the client and Votr that append to X-Forwarded-For (Heroku's router: 1). With
 # 0 the TCP peer address is the client's, and a forged X-Forwarded-For is ignored.
 TRUSTED_PROXY_HOPS = env_int("DJANGO_TRUSTED_PROXY_HOPS", 0)
-# The locked-out page, registration/locked_out.html, says how long to wait in minutes.
-AXES_LOCKOUT_CALLABLE = "polls.lockout.lockout_response"
+# django-axes renders the locked-out page itself, with status 429 (AXES_HTTP_RESPONSE_CODE's
+# default); the template says how long to wait in minutes.
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 # --- REST API (Django REST framework) --------------------------------------------------------

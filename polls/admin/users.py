@@ -13,6 +13,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from rest_framework.authtoken import admin as authtoken_admin
 
+from accounts import services as accounts
+
 from .. import services
 from ..models import Ballot, Poll, User
 from .audit import AuditedAdmin
@@ -26,8 +28,8 @@ def count_of(model, field: str):
 
 
 class UserAddForm(forms.ModelForm):
-    """Checked by services.user_create_errors, the same rules as the sign-up page;
-    UserAdmin.save_model creates the account with services.user_create."""
+    """Checked by accounts.user_create_errors, the same rules as the sign-up page;
+    UserAdmin.save_model creates the account with accounts.user_create."""
 
     username = forms.CharField(max_length=150)
     email = forms.EmailField()
@@ -47,7 +49,7 @@ class UserAddForm(forms.ModelForm):
         if cleaned_data["password1"] != cleaned_data["password2"]:
             self.add_error("password2", "The two passwords are different.")
             return cleaned_data
-        errors = services.user_create_errors(
+        errors = accounts.user_create_errors(
             username=cleaned_data["username"],
             email=cleaned_data["email"],
             password=cleaned_data["password1"],
@@ -92,7 +94,7 @@ class AuditedPasswordChangeForm(AdminPasswordChangeForm):
         with transaction.atomic():
             user = super().save(commit=commit)
             if commit:
-                services.user_password_changed(user=user)
+                accounts.user_password_changed(user=user)
         return user
 
 
@@ -130,7 +132,7 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        # Deactivating goes through the action (services.user_deactivate and its rules), and only
+        # Deactivating goes through the action (accounts.user_deactivate and its rules), and only
         # a superuser hands out staff or superuser status; permissions and groups are checked
         # by UserChangeForm.
         readonly = [*super().get_readonly_fields(request, obj), "is_active"]
@@ -173,7 +175,7 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
             super().save_model(request, obj, form, change)
             return
         with refusal_on_save():
-            user = services.user_create(
+            user = accounts.user_create(
                 username=form.cleaned_data["username"],
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password1"],
@@ -185,7 +187,7 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
         done = 0
         for user in queryset:
             try:
-                done += services.user_deactivate(user=user, by=request.user)
+                done += accounts.user_deactivate(user=user, by=request.user)
             except services.NotAllowed as refusal:
                 self.message_user(request, f"{user}: {refusal.message}", messages.ERROR)
         if done:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from accounts import services as accounts
 from polls import services
 from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
@@ -244,7 +245,7 @@ class SignUpView(APIView):
     def post(self, request):
         serializer = SignUpInput(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.user_signup(**serializer.validated_data)
+        accounts.user_signup(**serializer.validated_data)
         return Response(
             SignUpAcceptedSerializer({"detail": SIGN_UP_ACCEPTED}).data,
             status=status.HTTP_202_ACCEPTED,

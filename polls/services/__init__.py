@@ -3,21 +3,10 @@
 Pages, the API, the admin and the Celery tasks all call these functions, by the names re-exported
 here; each subject has its own module. Invalid input raises Django's ValidationError with a
 message per field; refused votes raise a VoteRefused subclass. Background work is queued by task
-name through publishing.py, so no service imports polls.tasks.
+name through publishing.py, so no service imports polls.tasks. The account rules are
+accounts.services (not re-exported here: they build on these modules, which would be a loop).
 """
 
-from .accounts import (
-    password_reset_request,
-    password_reset_send,
-    user_activate,
-    user_create,
-    user_create_errors,
-    user_deactivate,
-    user_password_changed,
-    user_send_activation,
-    user_send_signup_notice,
-    user_signup,
-)
 from .audit import audit_record
 from .checks import WORDING_FIXED, closing_time_errors, poll_errors, poll_wording_errors
 from .closing import (
@@ -72,8 +61,6 @@ __all__ = [
     "ballot_remove",
     "capped_messages",
     "closing_time_errors",
-    "password_reset_request",
-    "password_reset_send",
     "permissions_not_held",
     "poll_close",
     "poll_close_if_due",
@@ -88,14 +75,6 @@ __all__ = [
     "poll_schedule_close",
     "polls_close_due",
     "too_many_options",
-    "user_activate",
-    "user_create",
-    "user_create_errors",
-    "user_deactivate",
     "user_may_manage",
-    "user_password_changed",
-    "user_send_activation",
-    "user_send_signup_notice",
-    "user_signup",
     "vote_cast",
 ]

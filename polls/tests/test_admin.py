@@ -16,6 +16,7 @@ from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as accounts
 from polls import services
 from polls.models import AuditEntry, Ballot, Choice, Option, Poll, User
 
@@ -260,7 +261,7 @@ def test_a_vote_between_validating_and_saving_a_rewording_is_a_message(admin_cli
 
 
 def test_a_username_taken_between_validating_and_saving_is_a_message(admin_client):
-    create = services.user_create
+    create = accounts.user_create
 
     def taken_first(**kwargs):
         UserFactory(username="newcomer")
@@ -268,7 +269,7 @@ def test_a_username_taken_between_validating_and_saving_is_a_message(admin_clien
 
     url = reverse("admin:polls_user_add")
     details = {"username": "newcomer", "email": "new@example.com"}
-    with mock.patch.object(services, "user_create", side_effect=taken_first):
+    with mock.patch.object(accounts, "user_create", side_effect=taken_first):
         response = admin_client.post(url, {**details, "password1": PASSWORD, "password2": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == url
@@ -783,11 +784,11 @@ def test_poll_reword_refuses_options_of_another_poll_and_blank_titles(poll):
 def test_user_deactivate_lets_only_a_superuser_deactivate_a_superuser(admin_user):
     staff = staff_with("polls.change_user")
     with pytest.raises(services.NotAllowed, match="Only a superuser"):
-        services.user_deactivate(user=admin_user, by=staff)
+        accounts.user_deactivate(user=admin_user, by=staff)
     with pytest.raises(services.NotAllowed, match="Only staff"):
-        services.user_deactivate(user=staff, by=UserFactory())
-    assert services.user_deactivate(user=staff, by=admin_user) is True
-    assert services.user_deactivate(user=staff, by=admin_user) is False  # already inactive
+        accounts.user_deactivate(user=staff, by=UserFactory())
+    assert accounts.user_deactivate(user=staff, by=admin_user) is True
+    assert accounts.user_deactivate(user=staff, by=admin_user) is False  # already inactive
     assert AuditEntry.objects.filter(action=AuditEntry.Action.DEACTIVATE).count() == 1
 
 

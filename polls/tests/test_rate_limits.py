@@ -114,6 +114,35 @@ def test_password_reset_is_limited_per_target_address_from_anywhere(rates):
     assert ask_reset("someone-else@example.com", "198.51.100.3").status_code != 429
 
 
+def test_requests_the_per_address_limit_refuses_do_not_use_up_a_victims_resets(rates):
+    """Issue 10 review: one client spending its own quota on a victim's address must not block
+    the victim's resets."""
+    rates("password_reset", "2/hour")
+    for n in range(2):
+        ask_reset(f"user{n}@example.com", "198.51.100.66")
+
+    refused = [ask_reset("victim@example.com", "198.51.100.66") for _ in range(5)]
+
+    assert {response.status_code for response in refused} == {429}
+    assert ask_reset("victim@example.com", "198.51.100.1").status_code != 429
+    assert ask_reset("victim@example.com", "198.51.100.2").status_code != 429
+
+
+@pytest.mark.postgres
+def test_spellings_that_find_one_account_share_its_reset_limit(rates):
+    """PostgreSQL's case-insensitive match finds victim@ for "vıctim@" (a dotless ı), which
+    casefold() keeps apart: the count follows the account found, not the text typed."""
+    get_user_model().objects.create_user("victim", "victim@example.com", PASSWORD)
+    rates("password_reset", "2/hour")
+
+    first = ask_reset("victim@example.com", "198.51.100.1")
+    second = ask_reset("VICTIM@example.com", "198.51.100.2")
+    third = ask_reset("v\u0131ctim@example.com", "198.51.100.3")
+
+    assert 429 not in (first.status_code, second.status_code)
+    assert_friendly_429(third)
+
+
 def test_the_password_reset_rate_has_a_default_and_a_variable(settings):
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["password_reset"] == "5/hour"
 

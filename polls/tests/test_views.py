@@ -691,7 +691,7 @@ def test_close_ignores_a_next_on_another_site(signed_in, user):
 
 
 def test_sign_up_asks_to_check_the_email_and_logs_nobody_in(client, poll):
-    """Issue 10: the account is activated from an emailed link (polls/tests/test_signup.py)."""
+    """Issue 10: the account is activated from an emailed link (tests/accounts/test_signup.py)."""
     response = client.post(
         reverse("signup"),
         {

@@ -136,7 +136,7 @@ def test_sign_up_creates_a_user_who_can_log_in_once_activated(api, db, account_e
     assert api.post(TOKEN, credentials, format="json").status_code == 400
     account_emails.deliver()
     link = re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", mail.outbox[0].body).group(1)
-    APIClient().get(link)
+    APIClient().post(link, {"password": "a-long-passphrase"})
     assert api.post(TOKEN, credentials, format="json").status_code == 200
 
 

@@ -30,8 +30,20 @@ def _account_emails_sent_at_once():
         yield
 
 
+ACTIVATION_LINK = re.compile(r"https?://[^/\s]+(/accounts/activate/\S+)")
+
+
+def activate_from(page, message) -> None:
+    """Open the activation link an email brings and give the sign-up's password, which
+    activates the account and logs in (opening the link alone changes nothing)."""
+    page.goto(ACTIVATION_LINK.search(message.body).group(1))
+    expect(page.get_by_role("heading", name="Activate your account")).to_be_visible()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Activate and log in").click()
+
+
 def sign_up(page, username: str) -> None:
-    """Sign up, then open the activation link the email brings (issue 10), which logs in."""
+    """Sign up, then activate from the link the email brings (issue 10), which logs in."""
     page.goto("/")
     page.get_by_role("link", name="Sign up free").click()
     page.get_by_label("Username").fill(username)
@@ -40,7 +52,7 @@ def sign_up(page, username: str) -> None:
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     (message,) = [m for m in mail.outbox if m.to == [f"{username}@example.com"]]
-    page.goto(re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", message.body).group(1))
+    activate_from(page, message)
     expect(page.get_by_text(f"Welcome to Votr, {username}!")).to_be_visible()
 
 
@@ -54,7 +66,7 @@ def test_signing_up_from_a_poll_comes_back_to_it(page):
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
     (message,) = mail.outbox
-    page.goto(re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", message.body).group(1))
+    activate_from(page, message)
 
     expect(page.get_by_text("Welcome to Votr, returner!")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Back here after signing up?")

@@ -1,11 +1,10 @@
-"""How django-axes names the client of a failed login (settings: "Login lockout")."""
-
-import math
+"""How django-axes names the client of a failed login (settings: "Login lockout"), and the
+activation page's use of the same count."""
 
 from axes.backends import AxesStandaloneBackend
-from axes.helpers import get_cool_off, get_failure_limit
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib.auth.signals import user_login_failed
 
 
 def username_from_credentials(request, credentials) -> str | None:
@@ -34,21 +33,25 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR")
 
 
-def lockout_response(request, original_response, credentials):
-    """The locked-out page, with the wait in whole minutes (status 429, Too Many Requests)."""
-    cool_off = get_cool_off(request)
-    minutes = math.ceil(cool_off.total_seconds() / 60) if cool_off else None
-    context = {"failure_limit": get_failure_limit(request, credentials), "minutes": minutes}
-    return render(request, "registration/locked_out.html", context, status=429)
+def is_locked_out(request, *, username: str) -> bool:
+    """Whether logging in as `username` from this client is paused now."""
+    return not AxesProxyHandler.is_allowed(request, {"username": username})
+
+
+def login_failed(request, *, username: str) -> None:
+    """Count a wrong password given outside authenticate() (the activation page) as a failed
+    login; a lockout it causes is answered by django-axes' middleware."""
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
 class LockoutBackend(AxesStandaloneBackend):
-    """django-axes' backend, minus its demand for a request.
+    """django-axes' standalone backend, minus its demand for a request.
 
-    Every login over HTTP (the site, the admin, the API token endpoint) passes its request and is
-    counted. An authenticate() call without one (Django's test client `login()`, a shell) comes
-    from no client that could be locked out, so it is left to the next backend instead of
-    raising an error.
+    AxesStandaloneBackend raises AxesBackendRequestParameterRequired (a ValueError, which
+    authenticate() does not catch) when called without a request, as Django's test client
+    `login()` and a shell do. Such a call comes from no client that could be locked out, so it
+    is left to the next backend. Every login over HTTP (the site, the admin, the API token
+    endpoint) passes its request and is counted.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):

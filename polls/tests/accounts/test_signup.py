@@ -6,6 +6,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core import mail
 from django.test import Client
@@ -13,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from polls import services, tasks
+from accounts import services
+from polls import tasks
 from polls.api.serializers import SIGN_UP_ACCEPTED
 from polls.models import User
-from polls.services import accounts
 
-from .factories import PASSWORD, PollFactory, UserFactory
-from .test_views import flashes
+from ..factories import PASSWORD, PollFactory, UserFactory
+from ..test_views import flashes
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +41,11 @@ def sign_up(client, account_emails, username: str, email: str, password: str = P
 def link_in(message) -> str:
     """The path of the one link to this site in an email."""
     return re.search(r"http://testserver(/accounts/activate/\S+/)", message.body).group(1)
+
+
+def activate(client, link: str, password: str = PASSWORD, **kwargs):
+    """Submit the activation page the emailed link opens, with the sign-up's password."""
+    return client.post(link, {"password": password}, **kwargs)
 
 
 # --- The same answer for any address ----------------------------------------------------------
@@ -103,9 +109,7 @@ def test_a_taken_username_is_still_said_since_usernames_are_public(client, accou
 def test_a_registered_address_costs_the_same_password_hash_as_a_new_one(account_emails):
     """The hash is what makes creating an account slow; the notice path hashes too."""
     UserFactory(email="ada@example.com")
-    with mock.patch(
-        "polls.services.accounts.make_password", wraps=accounts.make_password
-    ) as hashing:
+    with mock.patch("accounts.services.make_password", wraps=services.make_password) as hashing:
         services.user_signup(username="someone", email="ada@example.com", password=PASSWORD)
     hashing.assert_called_once_with(PASSWORD)
 
@@ -120,7 +124,7 @@ def test_the_activation_link_activates_logs_in_and_works_once(client, account_em
     assert message.subject == "Activate your Votr account"
     link = link_in(message)
 
-    activated = client.get(link, follow=True)
+    activated = activate(client, link, follow=True)
 
     assert activated.redirect_chain == [(reverse("polls:index"), 302)]
     assert flashes(activated) == ["Welcome to Votr, newbie! Your account is active."]
@@ -138,6 +142,68 @@ def test_the_activation_link_activates_logs_in_and_works_once(client, account_em
     assert not again.wsgi_request.user.is_authenticated
 
 
+def test_opening_the_activation_link_changes_nothing_until_the_password_is_given(
+    client, account_emails
+):
+    """Issue 10 review: a GET (a mail scanner, a forged page's image) neither activates, nor
+    logs in, nor uses the link up."""
+    sign_up(client, account_emails, "newbie", "newbie@example.com")
+    account_emails.deliver()
+    link = link_in(mail.outbox[0])
+
+    opened = client.get(link)
+    opened_again = Client().get(link)
+
+    assert [t.name for t in opened.templates][0] == "registration/activate.html"
+    assert [t.name for t in opened_again.templates][0] == "registration/activate.html"
+    assert 'name="password"' in opened.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert User.objects.get(username="newbie").is_active is False
+    assert activate(client, link)["Location"] == reverse("polls:index")
+
+
+def test_activating_takes_the_csrf_token(account_emails):
+    """No login CSRF: another site cannot post the form to log a browser into its account."""
+    sign_up(Client(), account_emails, "newbie", "newbie@example.com")
+    account_emails.deliver()
+    browser = Client(enforce_csrf_checks=True)
+
+    assert activate(browser, link_in(mail.outbox[0])).status_code == 403
+    assert User.objects.get(username="newbie").is_active is False
+
+
+def test_an_account_someone_else_signed_up_with_your_address_stays_off(client, account_emails):
+    """Pre-hijacking: Mallory signs up with Ada's address and her own password; Ada, following
+    the unsolicited link, cannot switch the account on, as she does not know that password."""
+    sign_up(Client(), account_emails, "mallory", "ada@example.com", NEW_PASSWORD)
+    account_emails.deliver()
+
+    response = activate(client, link_in(mail.outbox[0]), PASSWORD)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"password": [services.WRONG_ACTIVATION_PASSWORD]}
+    assert User.objects.get(username="mallory").is_active is False
+    assert "_auth_user_id" not in client.session
+
+
+def test_wrong_activation_passwords_count_towards_the_login_lockout(client, account_emails):
+    from axes.models import AccessAttempt
+
+    sign_up(client, account_emails, "newbie", "newbie@example.com")
+    account_emails.deliver()
+    link = link_in(mail.outbox[0])
+
+    answers = [activate(client, link, "wrong-password") for _ in range(settings.AXES_FAILURE_LIMIT)]
+
+    assert [answer.status_code for answer in answers[:-1]] == [200] * (
+        settings.AXES_FAILURE_LIMIT - 1
+    )
+    assert answers[-1].status_code == 429
+    assert AccessAttempt.objects.get().username == "newbie"
+    assert activate(client, link).status_code == 429  # the right one too, while locked out
+    assert User.objects.get(username="newbie").is_active is False
+
+
 def test_the_activation_link_returns_to_the_page_the_sign_up_started_from(client, account_emails):
     """The sign-up form carries `next` (from the header's link); the activation opened in the
     same browser goes back there."""
@@ -153,7 +219,7 @@ def test_the_activation_link_returns_to_the_page_the_sign_up_started_from(client
     assert f'href="{reverse("login")}?next={poll.get_absolute_url()}"' in sent.content.decode()
     account_emails.deliver()
 
-    activated = client.get(link_in(mail.outbox[0]), follow=True)
+    activated = activate(client, link_in(mail.outbox[0]), follow=True)
 
     assert activated.redirect_chain == [(poll.get_absolute_url(), 302)]
     assert flashes(activated) == ["Welcome to Votr, newbie! Your account is active."]
@@ -175,8 +241,8 @@ def test_the_activation_link_goes_home_for_a_next_on_another_site_or_another_bro
     account_emails.deliver()
     first, second = (link_in(message) for message in mail.outbox)
 
-    assert client.get(first)["Location"] == reverse("polls:index")
-    assert Client().get(second)["Location"] == reverse("polls:index")
+    assert activate(client, first)["Location"] == reverse("polls:index")
+    assert activate(Client(), second)["Location"] == reverse("polls:index")
 
 
 @pytest.mark.parametrize(
@@ -217,7 +283,8 @@ def test_a_password_reset_link_does_not_activate(account_emails):
 
     user = UserFactory(is_active=False, activation_pending=True)
     reset_token = PasswordResetTokenGenerator().make_token(user)
-    assert services.user_activate(uidb64=_uidb64(user), token=reset_token) is None
+    activated = services.user_activate(uidb64=_uidb64(user), token=reset_token, password=PASSWORD)
+    assert activated is None
 
 
 def test_signing_up_again_before_activating_sends_a_new_link_and_ends_the_old(
@@ -232,7 +299,7 @@ def test_signing_up_again_before_activating_sends_a_new_link_and_ends_the_old(
     assert second.subject == "Activate your Votr account"
     assert User.objects.filter(email__iexact="newbie@example.com").count() == 1
     assert b"no longer works" in client.get(link_in(first)).content
-    client.get(link_in(second))
+    activate(client, link_in(second), NEW_PASSWORD)
     user = User.objects.get(email="newbie@example.com")
     # The latest sign-up's details: whoever signed up first cannot log in to the account.
     assert (user.username, user.is_active) == ("newbie2", True)
@@ -360,7 +427,7 @@ def test_deactivating_a_sign_up_still_waiting_for_its_link_makes_the_link_useles
     user = User.objects.get(username="newbie")
 
     assert services.user_deactivate(user=user, by=admin_user) is True
-    client.get(link_in(mail.outbox[0]), follow=True)
+    activate(client, link_in(mail.outbox[0]), follow=True)
 
     user.refresh_from_db()
     assert (user.is_active, user.activation_pending) == (False, False)

@@ -1,9 +1,9 @@
-"""polls/services/accounts.py: accounts created by staff, and passwords changed."""
+"""accounts/services.py: accounts created by staff, and passwords changed."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from polls import services
+from accounts import services
 from polls.models import User
 
 from ..factories import PASSWORD, UserFactory

@@ -9,22 +9,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from rest_framework.authtoken.models import Token
 
-from ..models import AuditEntry
-from ..tokens import (
-    activation_link,
-    activation_token_generator,
-    password_reset_context,
-    user_from_uidb64,
-)
-from .audit import audit_record
-from .errors import NotAllowed
-from .notifications import send_account_email
-from .permissions import CHANGE_USER, user_may_manage
-from .publishing import (
+from polls.models import AuditEntry
+from polls.services.audit import audit_record
+from polls.services.errors import NotAllowed
+from polls.services.notifications import send_account_email
+from polls.services.permissions import CHANGE_USER, user_may_manage
+from polls.services.publishing import (
     SEND_ACTIVATION_EMAIL_TASK,
     SEND_PASSWORD_RESET_TASK,
     SEND_SIGNUP_NOTICE_TASK,
     task_publish_on_commit,
+)
+from polls.tokens import (
+    activation_link,
+    activation_token_generator,
+    password_reset_context,
+    user_from_uidb64,
 )
 
 User = get_user_model()
@@ -150,16 +150,33 @@ def user_signup(*, username: str, email: str, password: str) -> None:
     task_publish_on_commit(name=SEND_ACTIVATION_EMAIL_TASK, args=[user.pk])
 
 
-def user_activate(*, uidb64: str, token: str) -> User | None:
-    """Activate the account an emailed link names, if the link is valid: made for this
+WRONG_ACTIVATION_PASSWORD = "That is not the password this account was signed up with."  # noqa: S105
+
+
+def user_awaiting_activation(*, uidb64: str, token: str) -> User | None:
+    """The account an emailed activation link names, if the link is valid: made for this
     account's current state, not expired (settings.PASSWORD_RESET_TIMEOUT), and not used.
-    Returns the account, or None for a used, expired or forged link. Only one of two
-    concurrent calls activates."""
+    None for a used, expired or forged link. Changes nothing (a mail scanner opening the
+    link uses nothing up)."""
     user = user_from_uidb64(uidb64)
     if user is None or not user.activation_pending or user.is_active:
         return None
     if not activation_token_generator.check_token(user, token):
         return None
+    return user
+
+
+def user_activate(*, uidb64: str, token: str, password: str) -> User | None:
+    """Activate the account an emailed link names, given the password chosen at sign-up: only
+    whoever signed up knows it, so someone who signs up with another person's address cannot
+    have that person switch the account on. Returns the account, or None for a used, expired
+    or forged link; a wrong password raises ValidationError under `password`. Only one of two
+    concurrent calls activates."""
+    user = user_awaiting_activation(uidb64=uidb64, token=token)
+    if user is None:
+        return None
+    if not isinstance(password, str) or not user.check_password(password):
+        raise ValidationError({"password": [WRONG_ACTIVATION_PASSWORD]})
     activated = User.objects.filter(pk=user.pk, activation_pending=True, is_active=False).update(
         is_active=True, activation_pending=False
     )
@@ -169,14 +186,29 @@ def user_activate(*, uidb64: str, token: str) -> User | None:
     return user
 
 
-def password_reset_request(*, email: str) -> None:
-    """Queue a password reset email for the active account with this address, if there is
-    one; the worker writes and sends it (password_reset_send). Nothing tells the caller
-    whether there was one."""
+def _password_reset_account(email) -> User | None:
     email = email.strip() if isinstance(email, str) else ""
-    user = User.objects.filter(email__iexact=email, is_active=True).only("password").first()
-    if email and user is not None and user.has_usable_password():
-        task_publish_on_commit(name=SEND_PASSWORD_RESET_TASK, args=[user.pk])
+    return User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+
+
+def password_reset_target(*, email: str) -> str:
+    """What the per-target reset limit counts for an asked-for address: the stored address of
+    the account it finds (the lookup ignores case in the database, so every spelling that finds
+    one account is one target), else the address as typed, normalised."""
+    user = _password_reset_account(email)
+    if user is not None:
+        return user.email
+    return User.objects.normalize_email(email.strip() if isinstance(email, str) else "")
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue the password reset email for the active account with this address; the worker
+    writes and sends it (password_reset_send). Exactly one message is published either way,
+    naming the account or 0 for none, so neither the answer nor a slow broker tells the caller
+    whether there was one."""
+    user = _password_reset_account(email)
+    matched = user is not None and user.has_usable_password()
+    task_publish_on_commit(name=SEND_PASSWORD_RESET_TASK, args=[user.pk if matched else 0])
 
 
 def _account_to_mail(user_id: int, **state) -> User | None:
@@ -213,9 +245,9 @@ def user_send_signup_notice(*, user_id: int) -> bool:
 
 def password_reset_send(*, user_id: int) -> bool:
     """Email a password reset link (in the worker: the link is made here, as Django's
-    PasswordResetForm makes it). An account deleted, inactive, or without a usable password
-    gets nothing. True if sent."""
-    user = _account_to_mail(user_id, is_active=True)
+    PasswordResetForm makes it). No account (0, an address without one), or one deleted,
+    inactive, or without a usable password gets nothing. True if sent."""
+    user = _account_to_mail(user_id, is_active=True) if user_id else None
     if user is None or not user.has_usable_password():
         return False
     return send_account_email(

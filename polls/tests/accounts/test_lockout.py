@@ -14,7 +14,7 @@ from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 
-from .factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,24 @@ def test_repeated_failures_lock_the_login_out_with_a_clear_page(client, victim, 
     # Even the right password is refused while locked out.
     assert log_in(client, url_name, "victim", PASSWORD).status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("url_name", LOGIN_PAGES)
+def test_the_locked_out_page_says_only_how_long_to_wait_and_offers_a_reset(
+    client, victim, url_name
+):
+    """Issue 11: no "Username or password is incorrect" above it, no "ask staff"."""
+    html = fail_until_locked(client, url_name).content.decode()
+    assert "Too many failed logins" in html
+    assert "Please try again in 15 minutes." in html
+    assert "incorrect" not in html
+    assert "staff" not in html
+    assert f'href="{reverse("password_reset")}"' in html
+
+
+def test_the_lockout_page_rounds_the_wait_up_to_whole_minutes(client, victim, settings):
+    settings.AXES_COOLOFF_TIME = timedelta(seconds=61)
+    assert "Please try again in 2 minutes." in fail_until_locked(client, "login").content.decode()
 
 
 def test_a_lockout_on_the_site_also_holds_on_the_admin(client, victim):
@@ -128,7 +146,9 @@ def test_the_activation_link_still_logs_the_new_user_in(client, account_emails):
     assert "_auth_user_id" not in client.session
     account_emails.deliver()
     link = re.search(r"https?://[^/\s]+(/accounts/activate/\S+)", mail.outbox[0].body).group(1)
-    assert client.get(link).status_code == 302
+    assert client.get(link).status_code == 200  # a page asking for the password
+    assert "_auth_user_id" not in client.session
+    assert client.post(link, {"password": PASSWORD}).status_code == 302
     assert "_auth_user_id" in client.session
 
 

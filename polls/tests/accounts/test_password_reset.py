@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 from polls import tasks
 from polls.models import User
 
-from .factories import UserFactory
-from .fake_smtp import FakeSMTPServer
+from ..factories import UserFactory
+from ..fake_smtp import FakeSMTPServer
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,26 @@ def test_no_reset_is_queued_for_an_account_that_cannot_use_one(client, account_e
     UserFactory(email="ada@example.com", **account)
     with account_emails.committing():
         client.post(reverse("password_reset"), {"email": "ada@example.com"})
-    assert account_emails.queued == []
+    assert account_emails.queued == [("send_password_reset_task", [0])]  # the one for nobody
+    assert account_emails.deliver() == [False]
+    assert mail.outbox == []
+
+
+def test_every_reset_request_publishes_one_message_alike(client, account_emails):
+    """Issue 10 review: a slow broker slows an address without an account as much as one with
+    one. Every request publishes one message to the same task; 0 names no account."""
+    user = UserFactory(email="ada@example.com")
+
+    with account_emails.committing():
+        client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+        client.post(reverse("password_reset"), {"email": "ADA@example.com"})
+
+    assert account_emails.queued == [
+        ("send_password_reset_task", [0]),
+        ("send_password_reset_task", [user.pk]),
+    ]
+    assert account_emails.deliver() == [False, True]
+    assert [message.to for message in mail.outbox] == [["ada@example.com"]]
 
 
 def test_the_reset_task_sends_nothing_to_an_account_changed_or_deleted_since(account_emails):
