@@ -179,7 +179,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ------------------------------------------------------------------------------------
-# Throttle counts (API and page forms, polls/api/throttles.py) live in the default cache, which
+# Throttle counts (API and page forms, polls/services/limits.py) live in the default cache, which
 # every web process and dyno shares.
 # With REDIS_URL (what Heroku's Key-Value Store add-on sets): Django's Redis cache (redis-py with
 # hiredis). Heroku serves it over TLS (rediss://) with a self-signed certificate, which Heroku's
@@ -278,7 +278,7 @@ AXES_VERBOSE = False
 # Token and session auth (session requests need the CSRF token), JSON only, one error shape
 # (polls/api/errors.py). Throttle counts live in the default cache, which every web process and
 # dyno shares; rates are "<number>/<second|minute|hour|day>". The page forms that write (sign-up,
-# password reset, poll creation, voting) use the same scopes and counts (polls/api/throttles.py).
+# password reset, poll creation, voting) use the same scopes and counts (polls/services/limits.py, which the API throttles call).
 # https://www.django-rest-framework.org/api-guide/settings/
 
 REST_FRAMEWORK = {

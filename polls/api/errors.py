@@ -99,7 +99,7 @@ def _field_errors(detail) -> dict[str, list[str]]:
 
 
 def _translate(exc):
-    """Domain errors (polls/services.py) and Django's, as the API exception they mean."""
+    """Domain errors (polls/services/) and Django's, as the API exception they mean."""
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         return exceptions.ValidationError(detail)

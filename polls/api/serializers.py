@@ -1,7 +1,7 @@
 """Output serializers describe what the API returns; input serializers check JSON types, and
 the sizes the schema publishes (from the models' constants), so that an oversized value is
 refused before any work is done on it. Every other rule about the values (blank or duplicate
-labels, closing times, who may do what) is in polls/services.py."""
+labels, closing times, who may do what) is in the domain layer (polls/services/)."""
 
 from datetime import UTC
 
