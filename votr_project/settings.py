@@ -278,7 +278,8 @@ AXES_VERBOSE = False
 # Token and session auth (session requests need the CSRF token), JSON only, one error shape
 # (polls/api/errors.py). Throttle counts live in the default cache, which every web process and
 # dyno shares; rates are "<number>/<second|minute|hour|day>". The page forms that write (sign-up,
-# password reset, poll creation, voting) use the same scopes and counts (polls/services/limits.py, which the API throttles call).
+# password reset, poll creation, voting) use the same scopes and counts: both faces ask
+# polls/services/limits.py.
 # https://www.django-rest-framework.org/api-guide/settings/
 
 REST_FRAMEWORK = {
