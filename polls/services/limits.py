@@ -6,6 +6,11 @@ framework's throttle keys, so a page form and its API twin (polls/api/throttles.
 limits_wait) count together: same scope, same key. The client's address is read by one rule
 (client_address), for both faces.
 
+Each key holds a fixed window's count, opened by its first request (its start under
+"<key>:start", for Retry-After): an atomic add and incr on Redis and on the database cache
+(votr_project/cache.py), never a list read and written back, so N requests in flight cannot
+each find the same free place and multiply the limit by N.
+
 When the cache cannot be reached (Redis down, or hung past its socket timeout), requests are let
 through rather than refused or answered with a 500: a cache outage must not take the site down,
 and the limits come back with the cache. The first failure is logged, and the cache is not tried
@@ -13,6 +18,7 @@ again for CACHE_DOWN_PAUSE_SECONDS in this process, so a hung Redis costs one so
 pause rather than one per request.
 """
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -96,16 +102,36 @@ def _rate(scope: str) -> tuple[int, int] | None:
     return int(number), PERIODS[period[0]]
 
 
+def _until_window_ends(*, start: float | None, now: float, duration: int) -> float:
+    return min(max((now if start is None else start) + duration - now, 0.001), duration)
+
+
 def _count(*, key: str, number: int, duration: int) -> float | None:
-    """Count one request under `key` if the window has room (None), else the seconds to wait.
-    One cache read and, when counted, one write."""
+    """Count one request under `key` if its window has room (None), else the seconds until the
+    window ends. A window opens at the first request counted and lasts `duration`; its count is
+    one integer changed only by the cache's atomic add and incr, so parallel requests can never
+    both take the last place. Usually two round trips: one read, one increment."""
     now = time.time()
-    history = [moment for moment in cache.get(key, []) if moment > now - duration]
-    if len(history) >= number:
-        remaining = duration - (now - history[-1]) if history else duration
-        available = number - len(history) + 1
-        return remaining / available if available > 0 else duration
-    cache.set(key, [now, *history], duration)
+    start_key = f"{key}:start"
+    for _attempt in range(2):
+        values = cache.get_many([key, start_key])
+        count = values.get(key)
+        if count is not None and count >= number:
+            return _until_window_ends(start=values.get(start_key), now=now, duration=duration)
+        if count is None and cache.add(key, 1, duration):
+            cache.set(start_key, now, duration)
+            counted = 1
+        else:
+            try:
+                counted = cache.incr(key)
+            except ValueError:  # the window ended between the read and the increment
+                continue
+        if counted <= number:
+            return None
+        # Another request took the last place: undo, so that only allowed requests count.
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
+        return _until_window_ends(start=cache.get(start_key), now=now, duration=duration)
     return None
 
 
