@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import OperationalError, transaction
 from django.utils import timezone
@@ -111,6 +112,7 @@ def test_close_task_closes_a_due_poll_and_mails_its_author_once(
     assert "- Tea: 1 (25%)" in email.body
     assert "- Coffee: 3 (75%)" in email.body
     assert "- Water: 0 (0%)" in email.body
+    assert "<tr><td>Coffee</td><td>3</td><td>75%</td></tr>" in html_part(email)
 
 
 @pytest.mark.django_db
@@ -204,22 +206,68 @@ def test_email_for_a_poll_deleted_or_reopened_before_it_went_out_is_not_sent():
     assert mail.outbox == []
 
 
-def test_outcome_email_names_a_tie():
-    poll = Poll(title="Lunch?\nReally", closed_at=timezone.now())
-    with mock.patch.object(
-        notifications,
-        "poll_results",
-        return_value=services.PollResults(
-            total_votes=4,
-            options=[
-                services.OptionResult(id=1, label="Soup", votes=2, percent=50.0),
-                services.OptionResult(id=2, label="Salad", votes=2, percent=50.0),
-            ],
+def outcome_email(title: str, votes: dict[str, int]):
+    """The close email of a poll titled `title` with these counts (no database)."""
+    total = sum(votes.values())
+    results = services.PollResults(
+        total_votes=total,
+        options=[
+            services.OptionResult(
+                id=n,
+                label=label,
+                votes=count,
+                percent=round(100 * count / total, 1) if total else 0,
+            )
+            for n, (label, count) in enumerate(votes.items())
+        ],
+    )
+    poll = Poll(
+        title=title,
+        closed_at=timezone.now(),
+        author=get_user_model()(username="ada", email="ada@example.com"),
+    )
+    with mock.patch.object(notifications, "poll_results", return_value=results):
+        return notifications.outcome_email(poll)
+
+
+def html_part(email) -> str:
+    [(html, mimetype)] = email.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+@pytest.mark.parametrize(
+    ("votes", "verdict"),
+    [
+        ({"Soup": 2, "Salad": 2}, 'It is a tie between "Soup" and "Salad" with 2 votes each.'),
+        (
+            {"Soup": 1, "Salad": 1, "Stew": 1, "Toast": 0},
+            'It is a tie between "Soup", "Salad" and "Stew" with 1 vote each.',
         ),
-    ):
-        subject, body = notifications.outcome_email(poll)
-    assert subject == "Your poll has closed: Lunch? Really"
-    assert 'It is a tie between "Soup", "Salad" with 2 votes each.' in body
+        ({"Soup": 1, "Salad": 0}, 'The winner is "Soup" with 1 of 1 vote.'),
+        ({"Soup": 1, "Salad": 2}, 'The winner is "Salad" with 2 of 3 votes.'),
+        ({"Soup": 0, "Salad": 0}, "Nobody voted."),
+    ],
+)
+def test_outcome_email_states_the_verdict_in_plain_english(votes, verdict):
+    email = outcome_email("Lunch?", votes)
+
+    assert f"\n\n{verdict}\n\n" in email.body
+    assert f"<strong>{verdict}</strong>" in html_part(email)
+    assert email.to == ["ada@example.com"]
+
+
+def test_outcome_email_subject_is_one_line_and_its_html_escapes_the_title():
+    email = outcome_email('Lunch?\n<b>Really</b> "now"', {"<i>Soup</i>": 3, "Salad": 1})
+
+    assert email.subject == 'Your poll has closed: Lunch? <b>Really</b> "now"'
+    assert 'Your poll "Lunch?\n<b>Really</b> "now"" closed at' in email.body  # text: as typed
+    assert "- <i>Soup</i>: 3 (75%)" in email.body
+    html = html_part(email)
+    assert "&lt;b&gt;Really&lt;/b&gt; &quot;now&quot;" in html
+    assert "&lt;i&gt;Soup&lt;/i&gt;" in html
+    assert "<b>" not in html
+    assert "<i>" not in html
 
 
 # --- The sweep --------------------------------------------------------------------------------
