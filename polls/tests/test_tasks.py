@@ -7,6 +7,8 @@ by calling them, as a worker would. tests/test_worker_integration.py runs a real
 """
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
 from importlib import import_module
@@ -16,13 +18,13 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from polls import services, tasks
 from polls.models import Option, Poll
-from polls.services import notifications, publishing
+from polls.services import closing, notifications, publishing
 
 from .conftest import sending_tasks
 from .factories import PollFactory, staff_with
@@ -522,3 +524,68 @@ def test_a_mail_server_failure_is_logged_and_the_close_still_recorded(caplog):
         assert tasks.close_poll_task(poll.pk) is True
     assert Poll.objects.get(pk=poll.pk).closed_at == poll.closes_at
     assert f"Could not send the outcome email of poll(s) {poll.pk}" in caplog.text
+
+
+# --- No lock while mailing --------------------------------------------------------------------
+
+
+@pytest.fixture
+def sending_observed(monkeypatch):
+    """Record, at each send, whether a transaction was open and what the database had already
+    committed for the polls being mailed."""
+    seen = []
+    send = closing.send_outcome_emails
+
+    def observe(polls):
+        committed = Poll.objects.filter(pk__in=[poll.pk for poll in polls]).values_list(
+            "closed_at", "close_notified_at"
+        )
+        seen.append((connections["default"].in_atomic_block, list(committed)))
+        return send(polls)
+
+    monkeypatch.setattr(closing, "send_outcome_emails", observe)
+    return seen
+
+
+@pytest.mark.parametrize("path", ["task", "sweep", "notice"])
+@pytest.mark.django_db(transaction=True)
+def test_the_close_is_committed_and_its_email_claimed_before_the_email_is_sent(
+    path, sending_observed
+):
+    """A slow mail server must not hold a poll's row lock (a web close or reopen would wait):
+    the close and the claim commit first, the email goes out outside any transaction."""
+    poll = due_poll()
+    if path == "task":
+        assert tasks.close_poll_task(poll.pk) is True
+    elif path == "sweep":
+        assert tasks.close_due_polls_task() == 1
+    else:
+        with mock.patch.object(closing, "task_publish_on_commit"):
+            services.poll_close(poll=poll, by=poll.author)
+        assert tasks.notify_poll_closed_task(poll.pk) is True
+
+    [(in_transaction, [(closed_at, notified_at)])] = sending_observed
+    assert in_transaction is False
+    assert closed_at is not None
+    assert notified_at is not None
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_mail_each_close_once():
+    polls = [due_poll() for _ in range(10)]
+    start = threading.Barrier(2)
+
+    def sweep(_):
+        try:
+            start.wait(timeout=60)
+            return services.polls_close_due()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        swept = [poll_id for ids in pool.map(sweep, range(2)) for poll_id in ids]
+
+    assert sorted(swept) == sorted(poll.pk for poll in polls)
+    assert sorted(email.to[0] for email in mail.outbox) == sorted(p.author.email for p in polls)
