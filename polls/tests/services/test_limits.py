@@ -3,8 +3,10 @@
 import ast
 import hashlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -55,9 +57,9 @@ def test_every_limit_is_asked_and_only_those_that_allow_count(rates):
     )
     assert first is None
     assert elsewhere is not None  # the target address already had its one email
-    assert cache.get("throttle_password_reset_198.51.100.2") == 1
+    assert cache.get("throttle_password_reset_198.51.100.2") % limits.COUNT_SCALE == 1
     digest = hashlib.sha256(b"ada@example.com").hexdigest()
-    assert cache.get(f"throttle_password_reset_to_{digest}") == 1
+    assert cache.get(f"throttle_password_reset_to_{digest}") % limits.COUNT_SCALE == 1
 
 
 def test_accounts_are_counted_by_account_and_anonymous_callers_by_address(rates):
@@ -109,15 +111,34 @@ def test_requests_in_flight_at_once_cannot_exceed_the_limit(shared_cache, rates,
 
     assert answers.count(None) == 5, answers
     assert all(3500 < wait <= 3600 for wait in answers if wait is not None)
-    assert cache.get("throttle_signup_203.0.113.9") == 5
+    assert cache.get("throttle_signup_203.0.113.9") % limits.COUNT_SCALE == 5
 
 
-def test_a_count_is_one_integer_in_the_database_cache(database_cache, rates):
+@pytest.mark.parametrize(
+    "shared_cache",
+    [pytest.param("database", id="database"), pytest.param("redis", marks=pytest.mark.redis)],
+)
+def test_a_count_is_one_integer_of_its_window_start_and_requests(
+    shared_cache, rates, request, monkeypatch
+):
+    """One integer the cache can add to atomically; a refused request is not counted."""
+    if shared_cache == "database":
+        request.getfixturevalue("database_cache")
+    clock = SimpleNamespace(time=lambda: 1_800_000_000.5, monotonic=time.monotonic)
+    monkeypatch.setattr(limits, "time", clock)
     rates("signup", "2/hour")
-    for _ in range(3):
-        limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.7")
+    answers = [limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.7") for _ in range(3)]
 
-    assert database_cache.get("throttle_signup_203.0.113.7") == 2  # the refused one undone
+    assert answers == [None, None, 3600]  # the window opened at the next whole second
+    assert cache.get("throttle_signup_203.0.113.7") == 1_800_000_001 * limits.COUNT_SCALE + 2
+
+
+def test_a_history_list_an_older_release_stored_is_replaced_by_a_count(rates):
+    rates("signup", "1/hour")
+    cache.set("throttle_signup_203.0.113.7", [1.0, 2.0], 3600)
+
+    assert limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.7") is None
+    assert limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.7") is not None
 
 
 @pytest.mark.parametrize(
