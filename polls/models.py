@@ -1,3 +1,10 @@
+"""Votr's tables: users, polls, options, ballots and their choices, the audit log.
+
+One module, as Django's convention has it, though a little over 300 lines: the querysets name
+each other's tables (a poll's results read its options, its voters' ballots), and a package
+split for a few lines would only add re-exports; the rules live in polls/services/.
+"""
+
 import secrets
 from datetime import timedelta
 

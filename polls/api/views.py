@@ -1,18 +1,17 @@
 """API views: each write validates an input serializer, calls polls/services.py, and answers
 with an output serializer. Reads use the Poll queryset methods; errors become the one error
-shape in polls/api/errors.py."""
+shape in polls/api/errors.py. The API's own pages (index, docs, the JSON 404) are in
+views_site.py."""
 
 from django.contrib.auth import authenticate
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.models import Token
-from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from accounts import services as accounts
@@ -24,7 +23,6 @@ from .errors import NON_FIELD, LockedOut
 from .filters import DEFAULT_ORDERING, PollFilterSet
 from .serializers import (
     SIGN_UP_ACCEPTED,
-    ApiIndexSerializer,
     ErrorSerializer,
     OptionLabelsSerializer,
     PollCreateInput,
@@ -37,16 +35,6 @@ from .serializers import (
     VoteInput,
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
-
-# The index's links: (name, URL name).
-INDEX = (
-    ("schema", "schema"),
-    ("docs", "docs"),
-    ("polls", "poll-list"),
-    ("options", "options"),
-    ("token", "token"),
-    ("users", "users"),
-)
 
 
 class InvalidCredentials(APIException):
@@ -277,31 +265,3 @@ class OptionLabelsView(APIView):
             raise ValidationError({"search": [refused.message]}) from None
         labels = Option.objects.label_suggestions(search=search)
         return Response(OptionLabelsSerializer({"labels": labels}).data)
-
-
-class IndexView(APIView):
-    permission_classes = [AllowAny]
-
-    @extend_schema(
-        responses={200: ApiIndexSerializer},
-        operation_id="api_index",
-        summary="API index",
-        description="Where the schema, its documentation and the API's collections are.",
-    )
-    def get(self, request):
-        links = {name: reverse(f"api:{url_name}", request=request) for name, url_name in INDEX}
-        return Response(ApiIndexSerializer(links).data)
-
-
-class DocsView(SpectacularSwaggerSplitView):
-    """Swagger UI from our own static files, its start-up script served as a file too, so it
-    runs under the site's Content-Security-Policy."""
-
-    template_name = "api/swagger_ui.html"
-
-
-@extend_schema(exclude=True)
-@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
-@permission_classes([AllowAny])
-def not_found(request, path=""):
-    raise NotFound("There is no API endpoint at this address (API paths end with a slash).")

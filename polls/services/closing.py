@@ -1,5 +1,9 @@
 """Closing in the background: polls/tasks.py runs these in the Celery worker, and the close
-email they send. The web side only queues work here (poll_schedule_close, on commit)."""
+email they send. The web side only queues work here (poll_schedule_close, on commit).
+
+Locks are held for the close only: a close and the claim of its email (close_notified_at) commit
+together, and the email is sent afterwards, so a mail server that is slow never keeps a poll's
+row locked (a web close or reopen would wait on it, up to the statement timeout)."""
 
 from datetime import datetime, timedelta
 
@@ -39,52 +43,49 @@ def poll_notify_closed_on_commit(*, poll_id: int) -> None:
 
 def poll_notify_closed(*, poll_id: int, now: datetime | None = None) -> bool:
     """Email the author of a closed poll its outcome, unless they were told of this close
-    already (by this task or the sweep: the poll's row lock decides which), and record that
-    they were. A poll deleted or reopened since is left alone (its next close sends its own
-    email). Returns True when the email went out."""
+    already (by this task or the sweep), and record that they were. A poll deleted or reopened
+    since is left alone (its next close sends its own email). Returns True when the email went
+    out.
+
+    At most once: the notice is claimed (close_notified_at set, in one UPDATE that only one
+    caller can win) and committed before the email is sent, with no lock held while the mail
+    server answers. The trade-off: a crash between the claim and the send loses that email
+    rather than sending it twice."""
     now = now or timezone.now()
-    with transaction.atomic():
-        poll = (
-            Poll.objects.select_related("author")
-            .prefetch_related("options")
-            .select_for_update(of=("self",))
-            .filter(pk=poll_id, closed_at__isnull=False, close_notified_at__isnull=True)
-            .first()
-        )
-        if poll is None:
-            return False
-        sent = send_outcome_emails([poll]) == 1
-        Poll.objects.filter(pk=poll.pk).update(close_notified_at=now)
-    return sent
+    claimed = Poll.objects.filter(
+        pk=poll_id, closed_at__isnull=False, close_notified_at__isnull=True
+    ).update(close_notified_at=now)
+    if not claimed:
+        return False
+    poll = _with_email_data(Poll.objects.filter(pk=poll_id, closed_at__isnull=False)).first()
+    return poll is not None and send_outcome_emails([poll]) == 1
 
 
-def _due_polls_locked(*, now: datetime):
-    # Lock the poll rows only (not their authors'). The options are read by a second query,
-    # for the email: no GROUP BY may come near FOR UPDATE.
-    return (
-        Poll.objects.due_for_closing(now=now)
-        .select_related("author")
-        .prefetch_related("options")
-        .order_by("closes_at", "pk")
-    )
+def _with_email_data(polls):
+    # What the email needs. Under FOR UPDATE only the poll rows are locked (of=self), not their
+    # authors', and the options are a second query: no GROUP BY may come near FOR UPDATE.
+    return polls.select_related("author").prefetch_related("options").order_by("closes_at", "pk")
 
 
 def poll_close_if_due(*, poll_id: int, now: datetime | None = None) -> bool:
     """Record the close of one poll whose closing time has passed (the system closing it on
-    time) and email its author, in one transaction that holds the poll's row lock: a second
-    caller waits, then finds it closed. A deleted poll, one already closed, or one whose
-    closing time was moved into the future is left alone. Returns True only for the call that
-    closed it. If the process dies before the commit, nothing is recorded and a retry starts
-    over; the email is sent just before the commit, so a crash in that instant is the one case
-    where an author could get it twice."""
+    time) and claim its author's email, in one short transaction that holds the poll's row
+    lock: a second caller waits, then finds it closed. A deleted poll, one already closed, or
+    one whose closing time was moved into the future is left alone. Returns True only for the
+    call that closed it. The email is sent after the commit, with no lock held: if the process
+    dies before the commit, nothing is recorded and a retry starts over; if it dies between
+    the commit and the send, that email is lost (never sent twice)."""
     now = now or timezone.now()
     with transaction.atomic():
-        poll = _due_polls_locked(now=now).select_for_update(of=("self",)).filter(pk=poll_id)
-        poll = poll.first()
+        poll = (
+            _with_email_data(Poll.objects.due_for_closing(now=now).filter(pk=poll_id))
+            .select_for_update(of=("self",))
+            .first()
+        )
         if poll is None:
             return False
-        send_outcome_emails([poll])
         Poll.objects.filter(pk=poll.pk).update(closed_at=F("closes_at"), close_notified_at=now)
+    send_outcome_emails([poll])
     return True
 
 
@@ -94,23 +95,27 @@ POLLS_CLOSE_DUE_LIMIT = 100
 def polls_close_due(
     *, now: datetime | None = None, limit: int = POLLS_CLOSE_DUE_LIMIT
 ) -> list[int]:
-    """Record the close of up to `limit` due polls, and email their authors and those of polls
-    closed by a person whose email was never sent (its message could not be queued), in a
-    fixed number of queries and one transaction; returns the ids closed or mailed. Rows another
-    caller holds are skipped (they are being closed or mailed), so two sweeps at once, or a
-    sweep and the email task, mail each close once."""
+    """Record the close of up to `limit` due polls, and claim the emails of their authors and of
+    polls closed by a person whose email was never sent (its message could not be queued), in
+    one short transaction; then, committed and holding no lock, send them. A fixed number of
+    queries whatever the count; returns the ids closed or mailed.
+
+    Rows another caller holds are skipped (they are being closed or claimed), and a claimed
+    close is no longer picked, so two sweeps at once, or a sweep and the email task, mail each
+    close at most once. A web close or reopen of one of these polls waits only for the short
+    transaction, never for the mail server. A crash between the commit and the sends loses
+    those emails rather than doubling them."""
     now = now or timezone.now()
     with transaction.atomic():
         polls = list(
-            Poll.objects.due_for_closing_or_notice(now=now)
-            .select_related("author")
-            .prefetch_related("options")
-            .order_by("closes_at", "pk")
-            .select_for_update(skip_locked=True, of=("self",))[:limit]
+            _with_email_data(Poll.objects.due_for_closing_or_notice(now=now)).select_for_update(
+                skip_locked=True, of=("self",)
+            )[:limit]
         )
         if polls:
-            send_outcome_emails(polls)
             Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(
                 closed_at=Coalesce("closed_at", "closes_at"), close_notified_at=now
             )
+    if polls:
+        send_outcome_emails(polls)
     return [poll.pk for poll in polls]

@@ -6,6 +6,11 @@ framework's throttle keys, so a page form and its API twin (polls/api/throttles.
 limits_wait) count together: same scope, same key. The client's address is read by one rule
 (client_address), for both faces.
 
+Each key holds a fixed window's count, opened by its first request, with the window's start
+(for Retry-After) in the same integer: an atomic add and incr on Redis and on the database cache
+(votr_project/cache.py), never a list read and written back, so N requests in flight cannot
+each find the same free place and multiply the limit by N.
+
 When the cache cannot be reached (Redis down, or hung past its socket timeout), requests are let
 through rather than refused or answered with a 500: a cache outage must not take the site down,
 and the limits come back with the cache. The first failure is logged, and the cache is not tried
@@ -13,8 +18,10 @@ again for CACHE_DOWN_PAUSE_SECONDS in this process, so a hung Redis costs one so
 pause rather than one per request.
 """
 
+import contextlib
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +35,9 @@ logger = logging.getLogger("polls.api.throttles")
 
 CACHE_DOWN_PAUSE_SECONDS = 10
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# A count's value is one integer, so that the cache can add to it atomically: the second its
+# window opened (Unix time) times COUNT_SCALE, plus the requests counted in it.
+COUNT_SCALE = 1_000_000
 
 
 class _CacheDown:
@@ -96,16 +106,38 @@ def _rate(scope: str) -> tuple[int, int] | None:
     return int(number), PERIODS[period[0]]
 
 
+def _until_window_ends(*, value: int, now: float, duration: int) -> float:
+    return min(max(value // COUNT_SCALE + duration - now, 0.001), duration)
+
+
 def _count(*, key: str, number: int, duration: int) -> float | None:
-    """Count one request under `key` if the window has room (None), else the seconds to wait.
-    One cache read and, when counted, one write."""
+    """Count one request under `key` if its window has room (None), else the seconds until the
+    window ends. A window opens at the first request counted and lasts `duration`; its value
+    (see COUNT_SCALE) changes only by the cache's atomic add and incr, so parallel requests can
+    never both take the last place. Two round trips (a read, then an add or an increment);
+    one when it refuses."""
     now = time.time()
-    history = [moment for moment in cache.get(key, []) if moment > now - duration]
-    if len(history) >= number:
-        remaining = duration - (now - history[-1]) if history else duration
-        available = number - len(history) + 1
-        return remaining / available if available > 0 else duration
-    cache.set(key, [now, *history], duration)
+    for _attempt in range(2):
+        value = cache.get(key)
+        if value is not None and not isinstance(value, int):
+            cache.delete(key)  # a history list an older release wrote
+            value = None
+        if value is not None and value % COUNT_SCALE >= number:
+            return _until_window_ends(value=value, now=now, duration=duration)
+        opening = math.ceil(now) * COUNT_SCALE + 1
+        if value is None and cache.add(key, opening, duration):
+            value = opening
+        else:
+            try:
+                value = cache.incr(key)
+            except ValueError:  # the window ended between the read and the increment
+                continue
+        if value % COUNT_SCALE <= number:
+            return None
+        # Another request took the last place: undo, so that only allowed requests count.
+        with contextlib.suppress(ValueError):
+            cache.decr(key)
+        return _until_window_ends(value=value, now=now, duration=duration)
     return None
 
 

@@ -3,7 +3,7 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 
 from ..models import Poll
@@ -12,44 +12,38 @@ from .results import poll_results
 logger = logging.getLogger(__name__)
 
 
-def outcome_email(poll: Poll) -> tuple[str, str]:
-    """Subject and plain-text body: title, total, per-option counts, and the winner or tie.
-    Reads the poll's options (prefetched when present) and its author."""
+def outcome_email(poll: Poll) -> EmailMultiAlternatives:
+    """The author's email on a close, text and HTML (templates/polls/email/poll_closed*): title,
+    total, per-option counts, and the winner, the tie or that nobody voted. Reads the poll's
+    options (prefetched when present) and its author."""
     results = poll_results(poll=poll)
-    total = results.total_votes
     top = max((option.votes for option in results.options), default=0)
-    leaders = [option.label for option in results.options if option.votes == top]
-    if total == 0:
-        verdict = "Nobody voted."
-    elif len(leaders) == 1:
-        verdict = f'The winner is "{leaders[0]}" with {top} of {total} votes.'
-    else:
-        tied = ", ".join(f'"{label}"' for label in leaders)
-        verdict = f"It is a tie between {tied} with {top} votes each."
-    lines = [
-        f'Your poll "{poll.title}" closed at {poll.ended_at:%Y-%m-%d %H:%M} UTC.',
-        "",
-        verdict,
-        "",
-        f"Total votes: {total}",
-        *(f"- {option.label}: {option.votes} ({option.percent:g}%)" for option in results.options),
-    ]
+    context = {
+        "poll": poll,
+        "total": results.total_votes,
+        "options": results.options,
+        "top": top,
+        "leaders": [option.label for option in results.options if option.votes == top],
+    }
     # A header cannot hold a line break, whatever the title holds.
-    subject = " ".join(f"Your poll has closed: {poll.title}".split())[:200]
-    return subject, "\n".join(lines) + "\n"
+    subject = " ".join(render_to_string("polls/email/poll_closed_subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject[:200],
+        render_to_string("polls/email/poll_closed.txt", context),
+        settings.DEFAULT_FROM_EMAIL,
+        [poll.author.email],
+    )
+    message.attach_alternative(
+        render_to_string("polls/email/poll_closed.html", context), "text/html"
+    )
+    return message
 
 
 def send_outcome_emails(polls: list[Poll]) -> int:
     """Email each poll's author its outcome over one connection; returns how many were sent.
     A mail server that fails is logged, never raised: a close is recorded even when its email
     cannot be delivered."""
-    messages = []
-    for poll in polls:
-        if poll.author.email:
-            subject, body = outcome_email(poll)
-            messages.append(
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [poll.author.email])
-            )
+    messages = [outcome_email(poll) for poll in polls if poll.author.email]
     if not messages:
         return 0
     try:

@@ -124,6 +124,25 @@ def test_set_add_touch_and_expiry_behave_as_django_documents(database_cache):
     assert cache.get("forever") == "value"
 
 
+def test_incr_is_one_statement_on_a_count_and_as_django_documents_otherwise(
+    database_cache, django_assert_num_queries
+):
+    cache.add("count", 1, 3600)
+    with django_assert_num_queries(1):  # UPDATE … RETURNING: no read to lose a race with
+        assert cache.incr("count") == 2
+    assert cache.decr("count", 2) == 0
+    assert cache.get("count") == 0
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("missing")
+    cache.set("gone", 5, -1)
+    with pytest.raises(ValueError, match="not found"):
+        cache.incr("gone")  # expired is absent
+    cache.set("float", 1.5, 3600)
+    assert cache.incr("float") == 2.5  # not a count: Django's read and write back
+    cache.set("flag", True, 3600)
+    assert cache.get("flag") is True  # a bool is pickled, not stored as a count
+
+
 def test_a_write_the_database_refuses_is_a_false_not_an_error(database_cache):
     """As Django's own database cache: a throttle's write never turns a request into a 500."""
     with mock.patch.object(connection, "cursor", side_effect=OperationalError("gone")):

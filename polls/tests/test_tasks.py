@@ -7,6 +7,8 @@ by calling them, as a worker would. tests/test_worker_integration.py runs a real
 """
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
 from importlib import import_module
@@ -14,14 +16,15 @@ from unittest import mock
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerDown
 
 from polls import services, tasks
 from polls.models import Option, Poll
-from polls.services import notifications, publishing
+from polls.services import closing, notifications, publishing
 
 from .conftest import sending_tasks
 from .factories import PollFactory, staff_with
@@ -111,6 +114,7 @@ def test_close_task_closes_a_due_poll_and_mails_its_author_once(
     assert "- Tea: 1 (25%)" in email.body
     assert "- Coffee: 3 (75%)" in email.body
     assert "- Water: 0 (0%)" in email.body
+    assert "<tr><td>Coffee</td><td>3</td><td>75%</td></tr>" in html_part(email)
 
 
 @pytest.mark.django_db
@@ -204,22 +208,68 @@ def test_email_for_a_poll_deleted_or_reopened_before_it_went_out_is_not_sent():
     assert mail.outbox == []
 
 
-def test_outcome_email_names_a_tie():
-    poll = Poll(title="Lunch?\nReally", closed_at=timezone.now())
-    with mock.patch.object(
-        notifications,
-        "poll_results",
-        return_value=services.PollResults(
-            total_votes=4,
-            options=[
-                services.OptionResult(id=1, label="Soup", votes=2, percent=50.0),
-                services.OptionResult(id=2, label="Salad", votes=2, percent=50.0),
-            ],
+def outcome_email(title: str, votes: dict[str, int]):
+    """The close email of a poll titled `title` with these counts (no database)."""
+    total = sum(votes.values())
+    results = services.PollResults(
+        total_votes=total,
+        options=[
+            services.OptionResult(
+                id=n,
+                label=label,
+                votes=count,
+                percent=round(100 * count / total, 1) if total else 0,
+            )
+            for n, (label, count) in enumerate(votes.items())
+        ],
+    )
+    poll = Poll(
+        title=title,
+        closed_at=timezone.now(),
+        author=get_user_model()(username="ada", email="ada@example.com"),
+    )
+    with mock.patch.object(notifications, "poll_results", return_value=results):
+        return notifications.outcome_email(poll)
+
+
+def html_part(email) -> str:
+    [(html, mimetype)] = email.alternatives
+    assert mimetype == "text/html"
+    return html
+
+
+@pytest.mark.parametrize(
+    ("votes", "verdict"),
+    [
+        ({"Soup": 2, "Salad": 2}, 'It is a tie between "Soup" and "Salad" with 2 votes each.'),
+        (
+            {"Soup": 1, "Salad": 1, "Stew": 1, "Toast": 0},
+            'It is a tie between "Soup", "Salad" and "Stew" with 1 vote each.',
         ),
-    ):
-        subject, body = notifications.outcome_email(poll)
-    assert subject == "Your poll has closed: Lunch? Really"
-    assert 'It is a tie between "Soup", "Salad" with 2 votes each.' in body
+        ({"Soup": 1, "Salad": 0}, 'The winner is "Soup" with 1 of 1 vote.'),
+        ({"Soup": 1, "Salad": 2}, 'The winner is "Salad" with 2 of 3 votes.'),
+        ({"Soup": 0, "Salad": 0}, "Nobody voted."),
+    ],
+)
+def test_outcome_email_states_the_verdict_in_plain_english(votes, verdict):
+    email = outcome_email("Lunch?", votes)
+
+    assert f"\n\n{verdict}\n\n" in email.body
+    assert f"<strong>{verdict}</strong>" in html_part(email)
+    assert email.to == ["ada@example.com"]
+
+
+def test_outcome_email_subject_is_one_line_and_its_html_escapes_the_title():
+    email = outcome_email('Lunch?\n<b>Really</b> "now"', {"<i>Soup</i>": 3, "Salad": 1})
+
+    assert email.subject == 'Your poll has closed: Lunch? <b>Really</b> "now"'
+    assert 'Your poll "Lunch?\n<b>Really</b> "now"" closed at' in email.body  # text: as typed
+    assert "- <i>Soup</i>: 3 (75%)" in email.body
+    html = html_part(email)
+    assert "&lt;b&gt;Really&lt;/b&gt; &quot;now&quot;" in html
+    assert "&lt;i&gt;Soup&lt;/i&gt;" in html
+    assert "<b>" not in html
+    assert "<i>" not in html
 
 
 # --- The sweep --------------------------------------------------------------------------------
@@ -474,3 +524,68 @@ def test_a_mail_server_failure_is_logged_and_the_close_still_recorded(caplog):
         assert tasks.close_poll_task(poll.pk) is True
     assert Poll.objects.get(pk=poll.pk).closed_at == poll.closes_at
     assert f"Could not send the outcome email of poll(s) {poll.pk}" in caplog.text
+
+
+# --- No lock while mailing --------------------------------------------------------------------
+
+
+@pytest.fixture
+def sending_observed(monkeypatch):
+    """Record, at each send, whether a transaction was open and what the database had already
+    committed for the polls being mailed."""
+    seen = []
+    send = closing.send_outcome_emails
+
+    def observe(polls):
+        committed = Poll.objects.filter(pk__in=[poll.pk for poll in polls]).values_list(
+            "closed_at", "close_notified_at"
+        )
+        seen.append((connections["default"].in_atomic_block, list(committed)))
+        return send(polls)
+
+    monkeypatch.setattr(closing, "send_outcome_emails", observe)
+    return seen
+
+
+@pytest.mark.parametrize("path", ["task", "sweep", "notice"])
+@pytest.mark.django_db(transaction=True)
+def test_the_close_is_committed_and_its_email_claimed_before_the_email_is_sent(
+    path, sending_observed
+):
+    """A slow mail server must not hold a poll's row lock (a web close or reopen would wait):
+    the close and the claim commit first, the email goes out outside any transaction."""
+    poll = due_poll()
+    if path == "task":
+        assert tasks.close_poll_task(poll.pk) is True
+    elif path == "sweep":
+        assert tasks.close_due_polls_task() == 1
+    else:
+        with mock.patch.object(closing, "task_publish_on_commit"):
+            services.poll_close(poll=poll, by=poll.author)
+        assert tasks.notify_poll_closed_task(poll.pk) is True
+
+    [(in_transaction, [(closed_at, notified_at)])] = sending_observed
+    assert in_transaction is False
+    assert closed_at is not None
+    assert notified_at is not None
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_mail_each_close_once():
+    polls = [due_poll() for _ in range(10)]
+    start = threading.Barrier(2)
+
+    def sweep(_):
+        try:
+            start.wait(timeout=60)
+            return services.polls_close_due()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        swept = [poll_id for ids in pool.map(sweep, range(2)) for poll_id in ids]
+
+    assert sorted(swept) == sorted(poll.pk for poll in polls)
+    assert sorted(email.to[0] for email in mail.outbox) == sorted(p.author.email for p in polls)

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from rest_framework import exceptions as drf_exceptions
 
 from polls import services
-from polls.api import errors, parsers
+from polls.api import errors, parsers, views_site
 from polls.api import views as api_views
 from polls.tests.factories import PollFactory
 from votr_project import database_errors
@@ -240,7 +240,7 @@ def emitted_codes() -> set[str]:
     the domain's refusals, and the bodies the middleware and database handlers write."""
     classes = [
         cls
-        for module in (drf_exceptions, errors, parsers, api_views)
+        for module in (drf_exceptions, errors, parsers, api_views, views_site)
         for _, cls in inspect.getmembers(module, inspect.isclass)
         if issubclass(cls, drf_exceptions.APIException) and cls is not drf_exceptions.APIException
     ]
