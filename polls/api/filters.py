@@ -4,6 +4,7 @@ the filters; the limits it publishes are the ones the fields enforce). Every inv
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django_filters import fields as filter_fields
 from drf_spectacular.utils import extend_schema_field
 
@@ -22,6 +23,7 @@ ORDERING_NAMES = [
     for name in [value.removeprefix("-")]
 ]
 DEFAULT_ORDERING = ("-created_at", "-id")
+ORDERING_REFUSED = f"Order by {', '.join(ORDERING_FIELDS)}; a leading - reverses the order."
 
 
 class SearchTextField(forms.Field):
@@ -53,6 +55,8 @@ class PollOrdering(django_filters.OrderingFilter):
     def filter(self, qs, value):
         if not value:
             return qs
+        if not all(value):  # "ordering=," or a trailing comma: the choice field lets "" through
+            raise ValidationError({self.field_name: [ORDERING_REFUSED]})
         return qs.order_by(*[self.get_ordering_value(param) for param in value], "-id")
 
 
@@ -93,10 +97,7 @@ class PollFilterSet(django_filters.FilterSet):
             fields=ORDERING_FIELDS,
             help_text="Order by creation, closing time or total votes, a leading - for descending; "
             "several, comma-separated, in turn. Default: -created_at.",
-            error_messages={
-                "invalid_choice": f"Order by {', '.join(ORDERING_FIELDS)}; "
-                "a leading - reverses the order."
-            },
+            error_messages={"invalid_choice": ORDERING_REFUSED},
         ),
         type="string",
         enum=ORDERINGS,

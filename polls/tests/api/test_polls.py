@@ -203,6 +203,15 @@ def test_list_refuses_an_unknown_ordering(api, db):
     assert list(response.json()["errors"]) == ["ordering"]
 
 
+@pytest.mark.parametrize("ordering", [",", "created_at,", ",-closes_at"])
+def test_list_refuses_an_empty_ordering_item(api, db, ordering):
+    """Found by schemathesis: "ordering=," was a 500."""
+    response = api.get(LIST, {"ordering": ordering})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["ordering"]
+
+
 @pytest.mark.parametrize("size", [1, 50])
 def test_list_query_count_does_not_grow_with_polls(
     authed, user, size, database_cache, django_assert_num_queries
