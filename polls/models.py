@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Case, Count, F, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, Min, Q, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -27,9 +27,14 @@ DEFAULT_POLL_DURATION = timedelta(hours=24)
 MIN_POLL_DURATION = timedelta(minutes=1)
 MAX_POLL_DURATION = timedelta(days=30)
 LABEL_SUGGESTIONS = 10
+IDENTITY_MAX_LENGTH = 100
 PUBLIC_ID_BYTES = 8  # 64 random bits, 11 URL-safe characters
 # What a public id in a URL may look like; anything else is a 404 before any query is made.
 PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
+
+
+# When voting stopped or will stop: the recorded close, else the closing time.
+ENDED_AT = Coalesce("closed_at", "closes_at")
 
 
 def new_public_id() -> str:
@@ -75,12 +80,9 @@ class PollQuerySet(models.QuerySet):
             | Q(closed_at__isnull=False, close_notified_at__isnull=True)
         )
 
-    def with_total_votes(self):
-        return self.annotate(total_votes=Coalesce(Sum("options__votes"), 0))
-
     def with_results(self):
-        """Author, options in display order and total votes, in a fixed number of queries."""
-        return self.select_related("author").prefetch_related("options").with_total_votes()
+        """Author and options in display order, in a fixed number of queries."""
+        return self.select_related("author").prefetch_related("options")
 
     def with_choice_of(self, user):
         """For a signed-in `user`, their ballot in each poll (read with Poll.choice_of_user), in
@@ -95,18 +97,20 @@ class PollQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """Author and total votes, newest first (Meta.ordering does not apply to GROUP BY)."""
-        return self.select_related("author").with_total_votes().order_by("-created_at", "-id")
+        """Author, newest first: what a list of polls shows (the vote count is on the poll)."""
+        return self.select_related("author").order_by("-created_at", "-id")
 
     def search(self, text: str):
         """Polls whose title contains `text`, ignoring case; all polls for empty text."""
         return self.filter(title__icontains=text) if text else self
 
-    def recently_closed(self):
-        """Closed polls, the latest to stop voting first."""
+    def recently_closed(self, *, now=None):
+        """Closed polls, the latest to stop voting first. A poll has ended exactly when its
+        ended_at (the recorded close, else the closing time) is past, so this reads the
+        poll_ended_idx index backwards from now."""
         return (
-            self.closed()
-            .annotate(ended=Coalesce("closed_at", "closes_at"))
+            self.annotate(ended=ENDED_AT)
+            .filter(ended__lte=now or timezone.now())
             .order_by("-ended", "-id")
         )
 
@@ -123,14 +127,31 @@ class Poll(models.Model):
     # When the author was emailed the outcome of this close (None: not yet). Reset by a reopen,
     # so each close is mailed once; the close sweep mails any closed poll still at None.
     close_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The ballots cast (voters, not choices), kept by the services in the transaction of each
+    # ballot, so that lists show and order by it without reading any ballot or option.
+    ballot_count = models.PositiveIntegerField(default=0, editable=False)
+    # Raised by every change to what the poll shows (a ballot, a close, a new closing time, a
+    # new wording): the version that ETags of its results and API answer are made from.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
 
     objects = PollQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # One index per listing order (a descending order reads its index backwards). The
+        # trigram index for title search is PostgreSQL's own: migration 0008 makes it there.
         indexes = [
             models.Index(fields=["closed_at", "closes_at"], name="poll_open_idx"),
-            models.Index(fields=["-created_at"], name="poll_newest_idx"),
+            models.Index(fields=["created_at", "id"], name="poll_created_idx"),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="poll_unclosed_created_idx",
+            ),
+            models.Index(fields=["closes_at", "id"], name="poll_closes_idx"),
+            models.Index(fields=["ballot_count", "id"], name="poll_ballot_count_idx"),
+            models.Index(ENDED_AT, "id", name="poll_ended_idx"),
+            models.Index(fields=["author", "created_at", "id"], name="poll_author_created_idx"),
             models.Index(
                 fields=["closes_at"],
                 condition=Q(closed_at__isnull=False, close_notified_at__isnull=True),
@@ -157,14 +178,26 @@ class Poll(models.Model):
         return self.closed_at is None and (now or timezone.now()) < self.closes_at
 
     def choice_of_user(self) -> int | None:
-        """The option id chosen by the user given to PollQuerySet.with_choice_of, or None."""
+        """The option id chosen by the user given to PollQuerySet.with_choice_of (or recorded
+        by set_choice_of_user), or None."""
         ballots = getattr(self, "user_ballots", None)
         return ballots[0].chosen_option_id if ballots else None
+
+    def set_choice_of_user(self, option_id: int) -> None:
+        """What choice_of_user answers, for a poll read with a ballot the user just cast."""
+        ballot = Ballot(poll=self)
+        ballot.chosen_option_id = option_id
+        self.user_ballots = [ballot]
 
     @property
     def ended_at(self):
         """When voting stopped (or will stop): the recorded close, else the closing time."""
         return self.closed_at or self.closes_at
+
+    @property
+    def total_votes(self) -> int:
+        """The voters who cast a ballot (what pages and the API call total votes)."""
+        return self.ballot_count
 
 
 class OptionQuerySet(models.QuerySet):
@@ -217,23 +250,33 @@ class Option(models.Model):
         return self.label
 
 
+def user_identity(user_id: int) -> str:
+    """The identity key of a signed-in voter's ballots."""
+    return f"user:{user_id}"
+
+
 class Ballot(models.Model):
     """One voter's ballot in one poll. What it chose lives in its choices.
 
     Single choice stores one choice; multiple or ranked choice would store several, with a rank,
-    in the same tables.
+    in the same tables. `identity` says who cast it, as "<kind>:<value>" (user_identity for a
+    signed-in voter): the database keeps one ballot per identity in a poll, whatever the kind.
     """
 
     poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
     voter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ballots"
     )
+    identity = models.CharField(max_length=IDENTITY_MAX_LENGTH, editable=False)
     cast_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["-cast_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["poll", "voter"], name="one_ballot_per_voter_per_poll"),
+            models.UniqueConstraint(
+                fields=["poll", "identity"], name="one_ballot_per_identity_per_poll"
+            ),
+            models.CheckConstraint(condition=~Q(identity=""), name="ballot_identity_not_blank"),
             models.UniqueConstraint(fields=["id", "poll"], name="ballot_id_poll_unique"),
         ]
 

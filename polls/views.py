@@ -3,7 +3,7 @@ import math
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -127,23 +127,27 @@ class VoteView(RateLimitedPostMixin, generic.View):
     post_limits = (limits.VOTES,)
 
     def post(self, request, public_id):
-        poll = _poll_or_404(public_id, Poll.objects.only("id", "public_id"))
+        poll_url = reverse("polls:detail", kwargs={"public_id": public_id})
         if not request.user.is_authenticated:
+            _poll_or_404(public_id, Poll.objects.only("id"))
             messages.info(request, "Log in to vote; you will come back to this poll.")
-            return redirect(f"{reverse('login')}?next={poll.get_absolute_url()}")
+            return redirect(f"{reverse('login')}?next={poll_url}")
         if refused := self.refused():
             return refused
         option_id = request.POST.get("option", "")
         if not option_id:
+            _poll_or_404(public_id, Poll.objects.only("id"))
             messages.error(request, "Choose an option, then press Vote.")
-            return redirect(poll)
+            return redirect(poll_url)
         try:
-            services.vote_cast(poll=poll, voter=request.user, option_id=option_id)
+            services.vote_cast(poll=public_id, voter=request.user, option_id=option_id)
+        except services.PollNotFound:
+            raise Http404("There is no poll with that address.") from None
         except services.VoteRefused as refused:
             messages.error(request, refused.message)
         else:
             messages.success(request, "Your vote is counted. Thank you!")
-        return redirect(poll)
+        return redirect(poll_url)
 
 
 @never_cache

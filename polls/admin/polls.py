@@ -80,9 +80,9 @@ class PollAdmin(SavesThroughServices, AuditedAdmin):
     add_form = PollAddForm
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author").with_total_votes()
+        return super().get_queryset(request).select_related("author")
 
-    @admin.display(description="votes", ordering="total_votes")
+    @admin.display(description="votes", ordering="ballot_count")
     def total_votes(self, poll):
         return poll.total_votes
 

@@ -50,14 +50,16 @@ class StatusFilter(django_filters.ChoiceFilter):
 
 
 class PollOrdering(django_filters.OrderingFilter):
-    """Ties are broken by id, so that pages never repeat or skip a poll."""
+    """Ties are broken by id, in the direction of the last ordering, so that pages never repeat
+    or skip a poll and each ordering reads one of the poll's (column, id) indexes."""
 
     def filter(self, qs, value):
         if not value:
             return qs
         if not all(value):  # "ordering=," or a trailing comma: the choice field lets "" through
             raise ValidationError({self.field_name: [ORDERING_REFUSED]})
-        return qs.order_by(*[self.get_ordering_value(param) for param in value], "-id")
+        tie_break = "-id" if value[-1].startswith("-") else "id"
+        return qs.order_by(*[self.get_ordering_value(param) for param in value], tie_break)
 
 
 def documented(filter_, **schema):
@@ -94,7 +96,11 @@ class PollFilterSet(django_filters.FilterSet):
     )
     ordering = documented(
         PollOrdering(
-            fields=ORDERING_FIELDS,
+            fields={
+                "created_at": "created_at",
+                "closes_at": "closes_at",
+                "ballot_count": "total_votes",
+            },
             help_text="Order by creation, closing time or total votes, a leading - for descending; "
             "several, comma-separated, in turn. Default: -created_at.",
             error_messages={"invalid_choice": ORDERING_REFUSED},

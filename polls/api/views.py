@@ -89,9 +89,10 @@ class PollViewSet(
         """The poll a write acts on: only what the services need, in one query."""
         return self.get_object(Poll.objects.only("id", "public_id", "author_id", "closes_at"))
 
-    def _answer(self, poll: Poll, status_code=status.HTTP_200_OK) -> Response:
-        """The poll as it is now, as the caller sees it."""
-        data = self.get_serializer(self.get_queryset().get(pk=poll.pk)).data
+    def _answer(self, poll: Poll, status_code=status.HTTP_200_OK, *, reread=True) -> Response:
+        """The poll as it is now, as the caller sees it: read again, unless `poll` is already
+        what the service left (a vote answers with the poll its own statements returned)."""
+        data = self.get_serializer(self.get_queryset().get(pk=poll.pk) if reread else poll).data
         # str(): the serializer's Hyperlink is a str subclass, which WSGI servers may refuse.
         created = status_code == status.HTTP_201_CREATED
         headers = {"Location": str(data["url"])} if created else None
@@ -151,9 +152,13 @@ class PollViewSet(
     @action(detail=True, methods=["post"], url_path="votes", permission_classes=[IsAuthenticated])
     def votes(self, request, public_id):
         data = self._input(VoteInput)
-        poll = self.get_object(Poll.objects.only("id", "public_id"))
-        services.vote_cast(poll=poll, voter=request.user, option_id=data["option"])
-        return self._answer(poll, status.HTTP_201_CREATED)
+        try:
+            ballot = services.vote_cast(
+                poll=public_id, voter=request.user, option_id=data["option"]
+            )
+        except services.PollNotFound:
+            raise NotFound("There is no poll with that id.") from None
+        return self._answer(ballot.poll, status.HTTP_201_CREATED, reread=False)
 
     @extend_schema(
         request=None,

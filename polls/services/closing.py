@@ -84,7 +84,9 @@ def poll_close_if_due(*, poll_id: int, now: datetime | None = None) -> bool:
         )
         if poll is None:
             return False
-        Poll.objects.filter(pk=poll.pk).update(closed_at=F("closes_at"), close_notified_at=now)
+        Poll.objects.filter(pk=poll.pk).update(
+            closed_at=F("closes_at"), close_notified_at=now, revision=F("revision") + 1
+        )
     send_outcome_emails([poll])
     return True
 
@@ -114,7 +116,9 @@ def polls_close_due(
         )
         if polls:
             Poll.objects.filter(pk__in=[poll.pk for poll in polls]).update(
-                closed_at=Coalesce("closed_at", "closes_at"), close_notified_at=now
+                closed_at=Coalesce("closed_at", "closes_at"),
+                close_notified_at=now,
+                revision=F("revision") + 1,
             )
     if polls:
         send_outcome_emails(polls)

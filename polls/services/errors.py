@@ -32,6 +32,11 @@ class PollClosed(VoteRefused):
     code = "poll_closed"
 
 
+class PollNotFound(VoteRefused):
+    message = "There is no poll with that address."
+    code = "not_found"
+
+
 class OptionNotInPoll(VoteRefused):
     message = "That option is not part of this poll."
     code = "option_not_in_poll"

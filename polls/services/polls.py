@@ -71,7 +71,7 @@ def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = Non
     now = now or timezone.now()
     with transaction.atomic():
         closed = Poll.objects.filter(pk=poll.pk, closed_at__isnull=True).update(
-            closed_at=Least(F("closes_at"), now)
+            closed_at=Least(F("closes_at"), now), revision=F("revision") + 1
         )
         if closed:
             poll.refresh_from_db(fields=["closed_at"])
@@ -110,7 +110,7 @@ def poll_reschedule(
     with transaction.atomic():
         # A reopened poll's next close is a new one, mailed again.
         Poll.objects.filter(pk=poll.pk).update(
-            closes_at=closes_at, closed_at=None, close_notified_at=None
+            closes_at=closes_at, closed_at=None, close_notified_at=None, revision=F("revision") + 1
         )
         was, poll.closes_at, poll.closed_at = poll.closes_at, closes_at, None
         if by is not None:
@@ -198,8 +198,9 @@ def poll_reword(
         ]
         if title is not None and title != poll.title:
             reworded.insert(0, f'Question: "{poll.title}" → "{title}".')
-            Poll.objects.filter(pk=poll.pk).update(title=title)
             poll.title = title
+        if reworded:
+            Poll.objects.filter(pk=poll.pk).update(title=poll.title, revision=F("revision") + 1)
         if by is not None and reworded:
             audit_record(
                 actor=by, action=AuditEntry.Action.CHANGE, obj=poll, details=" ".join(reworded)

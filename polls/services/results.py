@@ -20,10 +20,11 @@ class PollResults:
 
 
 def poll_results(*, poll: Poll) -> PollResults:
-    """Counts and percentages from the options' counters: no ballot is counted, so the cost
-    does not grow with the number of votes. Uses prefetched options when present."""
+    """Counts from the options' counters and the poll's ballot count: no ballot is read, so the
+    cost does not grow with the number of votes. A share is of the voters (the ballots), which
+    stays right when a ballot may choose several options. Uses prefetched options when present."""
     options = list(poll.options.all())
-    total = sum(option.votes for option in options)
+    total = poll.ballot_count
     return PollResults(
         total_votes=total,
         options=[

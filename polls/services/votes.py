@@ -1,53 +1,114 @@
 """Casting a ballot and removing one (a fraudulent vote), with the counters kept in step."""
 
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from datetime import datetime
 
-from ..models import AuditEntry, Ballot, Choice, Option, Poll
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, prefetch_related_objects
+from django.utils import timezone
+
+from ..models import AuditEntry, Ballot, Choice, Option, Poll, user_identity
 from .audit import audit_record
-from .errors import AlreadyVoted, NotAllowed, OptionNotInPoll, PollClosed
+from .errors import AlreadyVoted, NotAllowed, OptionNotInPoll, PollClosed, PollNotFound
 from .permissions import DELETE_BALLOT
 
 User = get_user_model()
 
+MAX_ID = 2**63 - 1  # the largest id either database stores; a bigger number names no option
 
-def vote_cast(*, poll: Poll, voter: User, option_id: int) -> Ballot:
-    """Record `voter`'s single-choice ballot for `option_id` and count it.
+# Counts the vote on the option if it belongs to the open poll with that public id, and locks the
+# option's row until the transaction ends (so poll_reword never relabels under a vote in flight).
+# The poll's row is only read here: votes on other options run side by side until COUNT_BALLOT.
+COUNT_CHOICE = """
+    UPDATE polls_option SET votes = votes + 1
+    WHERE id = %s AND poll_id = (
+        SELECT id FROM polls_poll
+        WHERE public_id = %s AND closed_at IS NULL AND closes_at > %s
+    )
+    RETURNING poll_id
+"""
+# The poll's ballot count and revision, last in the transaction: the poll's row is locked from
+# here to the commit. It returns the poll as the answer to the vote shows it.
+COUNT_BALLOT = """
+    UPDATE polls_poll SET ballot_count = ballot_count + 1, revision = revision + 1
+    WHERE id = %s
+    RETURNING id, public_id, title, author_id, created_at, closes_at, closed_at, ballot_count,
+        revision, (SELECT username FROM polls_user WHERE polls_user.id = author_id)
+        AS author_username
+"""
 
-    One transaction: re-read the poll and check it is open at this instant, insert the ballot
-    (the one-ballot-per-voter constraint settles races between two requests of one voter), then
-    raise the option's counter in the database, so concurrent votes are never lost. The option's
-    row is locked from the first read (the poll's is not: votes on other options run side by
-    side), so poll_reword, which locks the options too, never relabels under a vote in flight.
+
+def vote_cast(*, poll: Poll | str, voter: User, option_id: int) -> Ballot:
+    """Record `voter`'s single-choice ballot for `option_id` in `poll` (a Poll or its public
+    id) and count it. Returns the ballot, whose `poll` is the poll as this vote left it: its
+    counts, options and the voter's choice, ready to show without another read.
+
+    One short transaction, each statement one round trip: count the choice on the option only if
+    it is an option of this poll and the poll is open at this instant; insert the ballot (the
+    one-ballot-per-identity constraint settles races between two requests of one voter: the
+    second rolls everything back); insert its choice; count the ballot on the poll. Counters are
+    raised in the database, so concurrent votes are never lost.
     """
-    try:
-        option_id = int(option_id)
-    except (TypeError, ValueError):
-        raise OptionNotInPoll from None
+    public_id = poll if isinstance(poll, str) else poll.public_id
+    option_id = _as_id(option_id)
+    now = timezone.now()
     try:
         with transaction.atomic():
-            option = (
-                Option.objects.select_related("poll")
-                .only("id", "poll__id", "poll__closes_at", "poll__closed_at")
-                .select_for_update(of=("self",))
-                .filter(pk=option_id, poll_id=poll.pk)
-                .first()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    COUNT_CHOICE,
+                    [option_id, public_id, connection.ops.adapt_datetimefield_value(now)],
+                )
+                counted = cursor.fetchone()
+            if counted is None:
+                raise _refusal(public_id=public_id, option_id=option_id, now=now)
+            (poll_id,) = counted
+            ballot = Ballot.objects.create(
+                poll_id=poll_id, voter=voter, identity=user_identity(voter.pk), cast_at=now
             )
-            if option is None:
-                raise OptionNotInPoll
-            if not option.poll.is_open():
-                raise PollClosed
-            ballot = Ballot.objects.create(poll_id=poll.pk, voter=voter)
-            Choice.objects.create(ballot=ballot, poll_id=poll.pk, option_id=option_id)
-            Option.objects.filter(pk=option_id).update(votes=F("votes") + 1)
+            Choice.objects.bulk_create(
+                [Choice(ballot=ballot, poll_id=poll_id, option_id=option_id)]
+            )
+            ballot.poll = _count_ballot(poll_id=poll_id, option_id=option_id)
     except IntegrityError:
-        if Ballot.objects.filter(poll_id=poll.pk, voter=voter).exists():
+        if Ballot.objects.filter(poll__public_id=public_id, identity=user_identity(voter.pk)):
             raise AlreadyVoted from None
-        if not Poll.objects.filter(pk=poll.pk).exists():
+        if not Poll.objects.filter(public_id=public_id).exists():
             raise PollClosed("This poll has been deleted.") from None
         raise
     return ballot
+
+
+def _as_id(option_id) -> int:
+    try:
+        number = int(option_id)
+    except (TypeError, ValueError):
+        raise OptionNotInPoll from None
+    if not 0 < number <= MAX_ID:
+        raise OptionNotInPoll
+    return number
+
+
+def _refusal(*, public_id: str, option_id: int, now: datetime) -> Exception:
+    """Why COUNT_CHOICE counted nothing (read only when a vote is refused)."""
+    poll = Poll.objects.filter(public_id=public_id).only("id", "closes_at", "closed_at").first()
+    if poll is None:
+        return PollNotFound()
+    if not Option.objects.filter(pk=option_id, poll_id=poll.pk).exists():
+        return OptionNotInPoll()
+    return PollClosed()
+
+
+def _count_ballot(*, poll_id: int, option_id: int) -> Poll:
+    """COUNT_BALLOT, as a Poll with its author's username, its options (read in the vote's
+    transaction: exactly the counts this vote left) and the voter's choice."""
+    (poll,) = Poll.objects.raw(COUNT_BALLOT, [poll_id])
+    poll.author = User.from_db(
+        connection.alias, ["id", "username"], [poll.author_id, poll.author_username]
+    )
+    prefetch_related_objects([poll], "options")
+    poll.set_choice_of_user(option_id)
+    return poll
 
 
 def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
@@ -63,6 +124,9 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
             return False
         Option.objects.filter(pk__in=[choice.option_id for choice in choices]).update(
             votes=F("votes") - 1
+        )
+        Poll.objects.filter(pk=ballot.poll_id).update(
+            ballot_count=F("ballot_count") - 1, revision=F("revision") + 1
         )
         audit_record(
             actor=by,

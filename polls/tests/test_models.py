@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from polls.labels import label_key
-from polls.models import Ballot, Choice, Option, Poll, User
+from polls import services
+from polls.models import Ballot, Choice, Option, Poll, User, user_identity
 
 from .factories import PollFactory, UserFactory
 
@@ -45,19 +46,28 @@ def test_open_closed_and_due_querysets_follow_the_rule():
     assert list(Poll.objects.due_for_closing()) == [expired]
 
 
-def test_with_results_sums_option_counters_including_polls_without_votes():
+def test_total_votes_is_the_ballot_count_kept_by_votes_and_removals():
     voted, silent = PollFactory(), PollFactory()
-    Option.objects.filter(poll=voted).update(votes=2)
+    voters = UserFactory.create_batch(3)
+    for voter in voters:
+        services.vote_cast(poll=voted, voter=voter, option_id=voted.options.first().pk)
+    services.ballot_remove(ballot=Ballot.objects.filter(voter=voters[0]).get())
 
-    totals = {poll.pk: poll.total_votes for poll in Poll.objects.with_results()}
+    totals = {poll.pk: poll.total_votes for poll in Poll.objects.for_listing()}
 
-    assert totals == {voted.pk: 6, silent.pk: 0}
+    assert totals == {voted.pk: 2, silent.pk: 0}
+    assert Ballot.objects.filter(poll=voted).count() == 2
 
 
-def test_database_allows_one_ballot_per_voter_per_poll(poll, user):
-    Ballot.objects.create(poll=poll, voter=user)
+def test_database_allows_one_ballot_per_identity_per_poll(poll, user):
+    Ballot.objects.create(poll=poll, voter=user, identity=user_identity(user.pk))
     with pytest.raises(IntegrityError), transaction.atomic():
-        Ballot.objects.create(poll=poll, voter=user)
+        Ballot.objects.create(poll=poll, voter=UserFactory(), identity=user_identity(user.pk))
+
+
+def test_database_refuses_a_ballot_without_identity(poll, user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.create(poll=poll, voter=user, identity="")
 
 
 def test_database_keeps_vote_counters_non_negative(poll):
@@ -92,14 +102,14 @@ def test_database_refuses_an_option_without_its_key(poll):
 
 def test_database_refuses_a_choice_of_an_option_from_another_poll(poll, user):
     other_option = PollFactory().options.first()
-    ballot = Ballot.objects.create(poll=poll, voter=user)
+    ballot = Ballot.objects.create(poll=poll, voter=user, identity=user_identity(user.pk))
     with pytest.raises(IntegrityError), transaction.atomic():
         Choice.objects.create(ballot=ballot, poll=poll, option=other_option)
 
 
 def test_database_refuses_a_choice_whose_poll_differs_from_its_ballots(poll, user):
     other = PollFactory()
-    ballot = Ballot.objects.create(poll=poll, voter=user)
+    ballot = Ballot.objects.create(poll=poll, voter=user, identity=user_identity(user.pk))
     with pytest.raises(IntegrityError), transaction.atomic():
         Choice.objects.create(ballot=ballot, poll=other, option=other.options.first())
 
@@ -122,7 +132,7 @@ def test_usernames_and_emails_are_unique_ignoring_case():
 
 def test_deleting_a_poll_removes_its_options_ballots_and_choices(poll, user):
     option = poll.options.first()
-    ballot = Ballot.objects.create(poll=poll, voter=user)
+    ballot = Ballot.objects.create(poll=poll, voter=user, identity=user_identity(user.pk))
     Choice.objects.create(ballot=ballot, poll=poll, option=option)
 
     poll.delete()

@@ -38,8 +38,9 @@ def test_vote_cast_takes_a_fixed_number_of_queries(poll, user):
         for query in captured.captured_queries
         if "SAVEPOINT" not in query["sql"]
     ]
-    # Read option and poll together, insert ballot and choice, raise the counter.
-    assert statements == ["SELECT", "INSERT", "INSERT", "UPDATE"]
+    # Count the choice on the open poll's option, insert ballot and choice, count the ballot on
+    # the poll (returning the poll), read the options the answer shows.
+    assert statements == ["UPDATE", "INSERT", "INSERT", "UPDATE", "SELECT"]
 
 
 def test_second_vote_is_refused_and_changes_nothing(poll, user):
