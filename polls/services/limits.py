@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
 # The API's throttles log as they always did: one logger for the one decision.
@@ -141,6 +142,24 @@ def _count(*, key: str, number: int, duration: int) -> float | None:
     return None
 
 
+def _count_on_redis(*, key: str, number: int, duration: int) -> float | None:
+    """_count in one round trip on Redis: a MULTI/EXEC that opens the window if there is none
+    (SET NX with its expiry: the window's start, a count of 0) and counts the request (INCR).
+    Redis runs the two together, and no key expires in the middle of a transaction, so the
+    count always belongs to a window with an expiry. A refusal costs a second trip, to undo."""
+    now = time.time()
+    redis_key = cache.make_and_validate_key(key)
+    client = cache._cache.get_client(redis_key, write=True)  # Django's Redis client (redis-py)
+    with client.pipeline(transaction=True) as pipeline:
+        pipeline.set(redis_key, math.ceil(now) * COUNT_SCALE, ex=duration, nx=True)
+        pipeline.incr(redis_key)
+        _, value = pipeline.execute()
+    if value % COUNT_SCALE <= number:
+        return None
+    client.decr(redis_key)  # only allowed requests count
+    return _until_window_ends(value=value, now=now, duration=duration)
+
+
 def limits_wait(
     *, limits: Iterable[Limit], user=None, address: str | None = None, email: str = ""
 ) -> float | None:
@@ -159,7 +178,8 @@ def limits_wait(
             if rate is None or ident is None:
                 continue
             key = limit.key_format % {"scope": limit.scope, "ident": ident}
-            wait = _count(key=key, number=rate[0], duration=rate[1])
+            count = _count_on_redis if isinstance(cache, RedisCache) else _count
+            wait = count(key=key, number=rate[0], duration=rate[1])
             if wait is not None:
                 waits.append(wait)
     except RedisError as error:

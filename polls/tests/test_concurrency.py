@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import IntegrityError, connections
 from django.db.models import Count, Sum
 
 from polls import services
-from polls.models import Ballot, Choice, Option
+from polls.models import Ballot, Choice, Option, user_identity
 
 from .factories import PollFactory, UserFactory
 
@@ -60,6 +60,12 @@ def test_simultaneous_votes_on_postgresql_are_all_counted_exactly_once():
     )
     assert Ballot.objects.count() == VOTERS
     assert Option.objects.aggregate(total=Sum("votes"))["total"] == VOTERS
+    poll.refresh_from_db()
+    assert poll.ballot_count == VOTERS
+    assert poll.revision == VOTERS
+    assert set(Ballot.objects.values_list("identity", flat=True)) == {
+        user_identity(voter.pk) for voter in voters
+    }
     ballots_per_voter = Counter(Ballot.objects.values_list("voter_id", flat=True))
     assert set(ballots_per_voter) == {voter.pk for voter in voters}
     assert set(ballots_per_voter.values()) == {1}
@@ -67,6 +73,33 @@ def test_simultaneous_votes_on_postgresql_are_all_counted_exactly_once():
     for kind, voter_id, option_id in outcomes:
         if kind == "accepted":
             assert Choice.objects.get(ballot__voter_id=voter_id).option_id == option_id
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_keeps_one_ballot_per_identity_whatever_the_voter_column_says():
+    """The identity key, not the voter, is what the database holds unique: 20 connections
+    inserting ballots with one identity (as a browser or code ballot will, under different or
+    no accounts) leave exactly one."""
+    poll = PollFactory()
+    voters = UserFactory.create_batch(20)
+    start = threading.Barrier(len(voters))
+
+    def insert(voter):
+        try:
+            start.wait(timeout=60)
+            Ballot.objects.create(poll=poll, voter=voter, identity="browser:same")
+            return "inserted"
+        except IntegrityError:
+            return "refused"
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(voters)) as pool:
+        outcomes = Counter(pool.map(insert, voters))
+
+    assert outcomes == {"inserted": 1, "refused": 19}
+    assert Ballot.objects.filter(poll=poll).count() == 1
 
 
 SQLITE_WRITER = """
