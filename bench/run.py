@@ -134,6 +134,8 @@ def measure(ctx: phases.Context, mode: Mode, gunicorn_args: list[str], small: di
         ctx.env, ctx.dataset, ctx.queries = small["env"], mode.small, small["queries"]
         ctx.server = serve(ctx.env, gunicorn_args, log)
         figures.warm_up(ctx, mode.warmup, votes=False)
+        what = f"the ceiling again, before the reads with {mode.small.polls:,} polls"
+        rows.append(phases.get_row(ctx, what, "/bench/ceiling/"))
         rows += figures.read_rows(ctx, f" ({mode.small.polls:,} polls)")
         report.progress("reads with the small dataset measured")
     except Exception:
@@ -153,6 +155,8 @@ def measure(ctx: phases.Context, mode: Mode, gunicorn_args: list[str], small: di
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     load_before = os.getloadavg()
+    if load_before[0] > 0.5 * len(os.sched_getaffinity(0)):
+        report.progress("the machine is busy: every figure shares its CPUs with that load")
     name = "quick" if args.quick else "full"
     mode = MODES[name]
     for tool in ("wrk", "pgbench"):
