@@ -120,6 +120,23 @@ def database_cache(db):
         yield cache
 
 
+@pytest.fixture(
+    params=[pytest.param("memory", id="memory"), pytest.param("redis", marks=pytest.mark.redis)]
+)
+def shared_cache(request, db):
+    """A cache shared without queries, empty: Redis when this run has one, and process memory,
+    which stands in for it here (never in production, where processes must share it)."""
+    if request.param == "redis":
+        assert cache_is_redis()
+        cache.clear()
+        yield cache
+        return
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
+        cache.clear()
+        yield cache
+
+
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed(monkeypatch):
     """Each test starts with publishing allowed and no broker state remembered by /healthz: a

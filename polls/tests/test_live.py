@@ -242,6 +242,20 @@ def test_api_poll_query_counts(user, database_cache, django_assert_num_queries):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
+def test_api_poll_query_counts_with_a_shared_cache(user, shared_cache, django_assert_num_queries):
+    """With Redis (as in production) the token and the throttle count cost no query: a 304 is
+    the poll's version alone."""
+    client = token_client(user)
+    poll = PollFactory(labels=[f"Option {n}" for n in range(20)])
+    url = FACES["api"](poll)
+    client.get("/api/")  # an earlier request: the token is cached
+
+    with django_assert_num_queries(3):
+        etag = client.get(url)["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
 def test_api_304_still_counts_against_the_throttle(api, poll, monkeypatch):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "2/minute")
     url = FACES["api"](poll)
