@@ -122,7 +122,8 @@ def tokens_forget(*, keys) -> None:
             logger.error("token cache: %d token(s) could not be dropped", len(cache_keys))
 
     drop()
-    transaction.on_commit(drop)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(drop)
 
 
 def user_tokens_forget(*, user_id: int) -> None:

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from polls.services import publishing
+from accounts import tokens
+from polls.services import limits, publishing
 from votr_project import health
 from votr_project.celery import app as celery_app
 
@@ -143,6 +144,9 @@ def _broker_breaker_closed(monkeypatch):
     broker failure in one test (real or mocked) must not carry over to the next."""
     monkeypatch.setattr(publishing, "_broker_breaker", publishing._BrokerBreaker())
     monkeypatch.setattr(health, "_broker_checked", {"at": None, "up": False})
+    # Likewise a cache found unreachable: the token cache and the limits pause for 10 s.
+    monkeypatch.setattr(tokens._CacheDown, "until", 0.0)
+    monkeypatch.setattr(limits._CacheDown, "until", 0.0)
 
 
 @pytest.fixture

@@ -17,17 +17,11 @@ from accounts import services as accounts
 from accounts import tokens
 from polls.api.authentication import TokenAuthentication
 from polls.models import AuditEntry
-from polls.services import limits
 from polls.tests.factories import PASSWORD, PollFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "another-Strong-pass-77"
-
-
-@pytest.fixture(autouse=True)
-def _cache_trusted(monkeypatch):
-    monkeypatch.setattr(tokens._CacheDown, "until", 0.0)
 
 
 @pytest.fixture
@@ -216,10 +210,8 @@ def test_other_users_entries_stay(shared_cache, key, django_assert_num_queries):
 
 
 def test_an_unreachable_cache_authenticates_from_the_database_with_one_log_line(
-    client_with, caplog, monkeypatch
+    client_with, caplog
 ):
-    # The throttles find the cache down too: their pause must not outlive this test.
-    monkeypatch.setattr(limits._CacheDown, "until", 0.0)
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))  # bound, not listening
         url = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
