@@ -157,6 +157,7 @@ def test_another_viewer_or_signing_in_gives_another_etag(api, poll, url, user, o
     assert signed_in.status_code == 200
     assert len({anonymous, mine, by_other["ETag"]}) == 3
     assert signed_in["ETag"] == mine
+    assert sorted(vary(signed_in)) == ["authorization", "cookie"]  # the session's Cookie once
 
 
 def test_api_etag_is_the_same_by_token_or_session(poll, user):
