@@ -6,12 +6,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
-from django.views.decorators.cache import never_cache
 
-from . import services
+from . import live, services
 from .api.serializers import OptionLabelsSerializer, PollResultsSerializer
 from .forms import PollForm
 from .models import Option, Poll
@@ -150,14 +150,19 @@ class VoteView(RateLimitedPostMixin, generic.View):
         return redirect(poll_url)
 
 
-@never_cache
 def poll_results_json(request, public_id):
-    """What the poll page polls every few seconds to show new votes without a reload."""
+    """What the poll page polls every few seconds to show new votes without a reload. A poll
+    unchanged since the ETag the browser sends answers 304 for one query (polls/live.py)."""
+    now = timezone.now()
+    if unchanged := live.not_modified(request, public_id=public_id, viewer=request.user, now=now):
+        return unchanged
     try:
         poll = Poll.objects.with_results().get(public_id=public_id)
     except Poll.DoesNotExist:
-        return JsonResponse({"detail": "There is no poll with that address."}, status=404)
-    return JsonResponse(PollResultsSerializer(poll).data)
+        missing = JsonResponse({"detail": "There is no poll with that address."}, status=404)
+        return live.revalidated(missing)
+    response = JsonResponse(PollResultsSerializer(poll).data)
+    return live.answered(response, poll=poll, viewer=request.user, now=now)
 
 
 def option_labels_json(request):

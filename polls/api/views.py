@@ -4,6 +4,7 @@ shape in polls/api/errors.py. The API's own pages (index, docs, the JSON 404) ar
 views_site.py."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as accounts
-from polls import services
+from polls import live, services
 from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
@@ -52,7 +53,11 @@ class InvalidCredentials(APIException):
     retrieve=extend_schema(
         summary="Read a poll",
         description="The poll with its options, their votes and shares, and the caller's own "
-        "vote (`my_vote`, null when signed out or not voted).",
+        "vote (`my_vote`, null when signed out or not voted). The answer carries an `ETag` "
+        "(for this caller, at this moment): sent back in `If-None-Match`, it gets a `304 Not "
+        "Modified` with no body while nothing the answer shows has changed, a cheap way to "
+        "poll for new votes. `Cache-Control: private, no-cache`.",
+        responses={200: PollSerializer, 304: None},
     ),
 )
 class PollViewSet(
@@ -84,6 +89,16 @@ class PollViewSet(
         if poll is None:
             raise NotFound("There is no poll with that id.")
         return poll
+
+    def retrieve(self, request, public_id):
+        # After authentication and the throttles (DRF's initial()), so a 304 is counted too.
+        now = timezone.now()
+        viewer = request.user
+        if unchanged := live.not_modified(request, public_id=public_id, viewer=viewer, now=now):
+            return unchanged
+        poll = self.get_object()
+        response = Response(self.get_serializer(poll).data)
+        return live.answered(response, poll=poll, viewer=viewer, now=now)
 
     def _target(self) -> Poll:
         """The poll a write acts on: only what the services need, in one query."""

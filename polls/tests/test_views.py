@@ -316,9 +316,11 @@ def test_results_json_gives_counts_and_percentages(client, poll):
     assert [o["percent"] for o in data["options"]] == [100.0, 0.0, 0.0]
 
 
-def test_results_json_is_never_cached(client, poll):
+def test_results_json_is_revalidated_each_time(client, poll):
+    """Kept by the browser but asked again every time (the ETag rules: test_live.py)."""
     response = client.get(reverse("polls:results", args=[poll.public_id]))
     assert "no-cache" in response["Cache-Control"]
+    assert response["ETag"]
 
 
 def test_results_json_for_unknown_poll_is_a_json_404(client):
