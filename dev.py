@@ -58,7 +58,10 @@ def ensure_virtualenv(requirements: str) -> None:
     for name in sorted(ROOT.glob("requirements*.txt")):
         digest.update(name.read_bytes())
     stamp = VENV / f".installed-{Path(requirements).stem}"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+    stamps = [stamp]
+    if requirements == "requirements.txt":  # requirements-test.txt installs it too (-r)
+        stamps.append(VENV / ".installed-requirements-test")
+    if any(each.exists() and each.read_text() == digest.hexdigest() for each in stamps):
         return
     say(f"installing {requirements} (first run only; takes a minute)")
     subprocess.run(
