@@ -134,7 +134,8 @@ class PollViewSet(
         request=PollRescheduleInput,
         responses={200: PollSerializer},
         summary="Reschedule a poll",
-        description="Move the closing time (the author or staff). A closed poll opens again. "
+        description="Move the closing time: the poll's author, or anyone holding the "
+        "`polls.change_poll` permission. A closed poll opens again. "
         "The body is a JSON object: without `closes_at` (`{}`), nothing changes.",
     )
     def partial_update(self, request, public_id):
@@ -151,7 +152,7 @@ class PollViewSet(
         responses={204: None},
         summary="Delete a poll",
         description="Delete the poll and its votes: its author while nobody has voted, or "
-        "staff with the permission to delete polls.",
+        "anyone holding the `polls.delete_poll` permission.",
     )
     def destroy(self, request, public_id):
         services.poll_delete(poll=self._target(), by=request.user)
@@ -179,7 +180,8 @@ class PollViewSet(
         request=None,
         responses={200: PollSerializer},
         summary="Close a poll",
-        description="Close the poll now (the author or staff). Closing a closed poll is a no-op.",
+        description="Close the poll now: its author, or anyone holding the `polls.change_poll` "
+        "permission. Closing a closed poll is a no-op.",
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def close(self, request, public_id):
