@@ -157,6 +157,12 @@ def test_list_filters_by_author_ignoring_case(api, db):
     assert [poll["id"] for poll in results] == [mine.public_id]
 
 
+def test_list_by_an_unknown_author_is_empty(api, db):
+    PollFactory()
+    body = api.get(LIST, {"author": "nobody"}).json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
 def test_list_searches_titles(api, db):
     match = PollFactory(title="Best pizza topping?")
     PollFactory(title="Tabs or spaces?")
