@@ -2,34 +2,47 @@
 
 from django.db import migrations, models
 
-# The count of all polls, kept by the database itself in polls_pollcounter's one row (id 1), so
-# every way a poll is added or removed is counted: the ORM, bulk and raw SQL, a user's deletion
-# cascading to their polls. An insert also remakes a missing row from the table (a test flush
-# empties both tables); a delete leaves a missing row missing, and Django then counts the table.
-# The row is locked by each insert or delete of polls until its transaction ends: creating polls
-# is rare next to voting, which never touches it.
+# The count of all polls, and of those with no recorded close, kept by the database itself in
+# polls_pollcounter's one row (id 1), so every way a poll is added, removed, closed or reopened
+# is counted: the ORM, bulk and raw SQL, a user's deletion cascading to their polls. An insert
+# also remakes a missing row from the table (a test flush empties both tables); a delete or an
+# update leaves a missing row missing, and Django then counts the table. The row is locked by
+# each insert, delete, close or reopening until its transaction ends: those are rare next to
+# votes, whose UPDATE of polls_poll does not name closed_at and so never fires the trigger.
 POSTGRESQL_FORWARD = [
     """
     CREATE FUNCTION polls_poll_counted() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE
+        sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
         delta bigint;
+        delta_unclosed bigint;
     BEGIN
         IF TG_OP = 'TRUNCATE' THEN
-            UPDATE polls_pollcounter SET polls = 0 WHERE id = 1;
+            UPDATE polls_pollcounter SET polls = 0, unclosed = 0 WHERE id = 1;
             RETURN NULL;
-        ELSIF TG_OP = 'INSERT' THEN
-            SELECT count(*) INTO delta FROM changed;
-        ELSE
-            SELECT -count(*) INTO delta FROM changed;
         END IF;
+        SELECT sign * count(*), sign * count(*) FILTER (WHERE closed_at IS NULL)
+            INTO delta, delta_unclosed FROM changed;
         IF delta = 0 THEN
             RETURN NULL;
         END IF;
-        UPDATE polls_pollcounter SET polls = polls + delta WHERE id = 1;
+        UPDATE polls_pollcounter
+            SET polls = polls + delta, unclosed = unclosed + delta_unclosed WHERE id = 1;
         IF NOT FOUND AND TG_OP = 'INSERT' THEN
-            INSERT INTO polls_pollcounter (id, polls) SELECT 1, count(*) FROM polls_poll
-            ON CONFLICT (id) DO UPDATE SET polls = polls_pollcounter.polls + delta;
+            INSERT INTO polls_pollcounter (id, polls, unclosed)
+                SELECT 1, count(*), count(*) FILTER (WHERE closed_at IS NULL) FROM polls_poll
+            ON CONFLICT (id) DO UPDATE SET polls = polls_pollcounter.polls + delta,
+                unclosed = polls_pollcounter.unclosed + delta_unclosed;
         END IF;
+        RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE FUNCTION polls_poll_close_counted() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE polls_pollcounter
+            SET unclosed = unclosed + CASE WHEN NEW.closed_at IS NULL THEN 1 ELSE -1 END
+            WHERE id = 1;
         RETURN NULL;
     END $$
     """,
@@ -39,6 +52,9 @@ POSTGRESQL_FORWARD = [
     "changed FOR EACH STATEMENT EXECUTE FUNCTION polls_poll_counted()",
     "CREATE TRIGGER poll_counted_truncate AFTER TRUNCATE ON polls_poll "
     "FOR EACH STATEMENT EXECUTE FUNCTION polls_poll_counted()",
+    "CREATE TRIGGER poll_counted_close AFTER UPDATE OF closed_at ON polls_poll FOR EACH ROW "
+    "WHEN ((OLD.closed_at IS NULL) <> (NEW.closed_at IS NULL)) "
+    "EXECUTE FUNCTION polls_poll_close_counted()",
     # The admin's poll search looks for the words in authors' usernames too (PollAdmin.
     # get_search_results), as the user admin does: trigrams, as for titles in 0008.
     "CREATE INDEX user_username_trgm_idx ON polls_user "
@@ -49,29 +65,47 @@ POSTGRESQL_BACKWARD = [
     "DROP TRIGGER IF EXISTS poll_counted_insert ON polls_poll",
     "DROP TRIGGER IF EXISTS poll_counted_delete ON polls_poll",
     "DROP TRIGGER IF EXISTS poll_counted_truncate ON polls_poll",
+    "DROP TRIGGER IF EXISTS poll_counted_close ON polls_poll",
     "DROP FUNCTION IF EXISTS polls_poll_counted()",
+    "DROP FUNCTION IF EXISTS polls_poll_close_counted()",
 ]
 # SQLite has row triggers only. A later migration that makes SQLite rebuild polls_poll drops
 # them, so it must make them again (as 0008 does for 0002's): test_poll_counter fails otherwise.
 SQLITE_FORWARD = [
     """
     CREATE TRIGGER poll_counted_insert AFTER INSERT ON polls_poll BEGIN
-        UPDATE polls_pollcounter SET polls = polls + 1 WHERE id = 1;
-        INSERT INTO polls_pollcounter (id, polls) SELECT 1, (SELECT count(*) FROM polls_poll)
-        WHERE NOT EXISTS (SELECT 1 FROM polls_pollcounter WHERE id = 1);
+        UPDATE polls_pollcounter
+            SET polls = polls + 1, unclosed = unclosed + (NEW.closed_at IS NULL) WHERE id = 1;
+        INSERT INTO polls_pollcounter (id, polls, unclosed)
+            SELECT 1, (SELECT count(*) FROM polls_poll),
+                (SELECT count(*) FROM polls_poll WHERE closed_at IS NULL)
+            WHERE NOT EXISTS (SELECT 1 FROM polls_pollcounter WHERE id = 1);
     END
     """,
     """
     CREATE TRIGGER poll_counted_delete AFTER DELETE ON polls_poll BEGIN
-        UPDATE polls_pollcounter SET polls = polls - 1 WHERE id = 1;
+        UPDATE polls_pollcounter
+            SET polls = polls - 1, unclosed = unclosed - (OLD.closed_at IS NULL) WHERE id = 1;
+    END
+    """,
+    """
+    CREATE TRIGGER poll_counted_close AFTER UPDATE OF closed_at ON polls_poll
+    WHEN (OLD.closed_at IS NULL) <> (NEW.closed_at IS NULL) BEGIN
+        UPDATE polls_pollcounter
+            SET unclosed = unclosed + CASE WHEN NEW.closed_at IS NULL THEN 1 ELSE -1 END
+            WHERE id = 1;
     END
     """,
 ]
 SQLITE_BACKWARD = [
     "DROP TRIGGER IF EXISTS poll_counted_insert",
     "DROP TRIGGER IF EXISTS poll_counted_delete",
+    "DROP TRIGGER IF EXISTS poll_counted_close",
 ]
-FILL = "INSERT INTO polls_pollcounter (id, polls) SELECT 1, count(*) FROM polls_poll"
+FILL = (
+    "INSERT INTO polls_pollcounter (id, polls, unclosed) SELECT 1, count(*), "
+    "(SELECT count(*) FROM polls_poll WHERE closed_at IS NULL) FROM polls_poll"
+)
 
 
 def run(statements_by_vendor):
@@ -94,9 +128,10 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('polls', models.BigIntegerField()),
+                ('unclosed', models.BigIntegerField()),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='poll_counter_one_row'), models.CheckConstraint(condition=models.Q(('polls__gte', 0)), name='poll_counter_not_negative')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='poll_counter_one_row'), models.CheckConstraint(condition=models.Q(('polls__gte', models.F('unclosed')), ('unclosed__gte', 0)), name='poll_counter_in_range')],
             },
         ),
         migrations.RunPython(

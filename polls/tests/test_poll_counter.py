@@ -1,11 +1,14 @@
 """PollCounter: the count of every poll, kept by the database's triggers (migration 0009) and
 read by Poll.objects.count() when nothing filters the polls."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from polls import services
 from polls.models import Poll, PollCounter
 
 from .factories import PollFactory, UserFactory
@@ -35,7 +38,7 @@ def test_counter_follows_creates_and_deletes():
 
 def test_counter_follows_bulk_inserts_raw_sql_and_cascades():
     author = UserFactory()
-    later = timezone.now() + timezone.timedelta(days=1)
+    later = timezone.now() + timedelta(days=1)
     Poll.objects.bulk_create(
         [Poll(title=f"Bulk {n}?", author=author, closes_at=later) for n in range(5)]
     )
@@ -89,3 +92,51 @@ def test_truncate_sets_the_counter_to_zero():
     assert counted() == 0
     PollFactory()
     assert counted() == 1
+
+
+def unclosed() -> int:
+    return PollCounter.objects.values_list("unclosed", flat=True).get()
+
+
+def test_unclosed_count_follows_closes_reopenings_and_deletes():
+    polls = [PollFactory() for _ in range(3)]
+    services.poll_close(poll=polls[0])
+    services.poll_close(poll=polls[1])
+    assert unclosed() == 1
+
+    services.poll_reschedule(poll=polls[0], closes_at=timezone.now() + timedelta(days=2))
+    polls[1].delete()
+    now = timezone.now()
+    old = Poll(title="Old?", author=polls[2].author, created_at=now - timedelta(days=2))
+    old.closes_at = old.closed_at = now - timedelta(days=1)
+    Poll.objects.bulk_create([old])
+
+    assert unclosed() == Poll.objects.filter(closed_at__isnull=True).count() == 2
+
+
+def test_open_and_closed_counts_read_the_counter_and_count_polls_due_for_closing_as_closed():
+    PollFactory()
+    PollFactory()
+    services.poll_close(poll=PollFactory())
+    due = PollFactory()
+    now = timezone.now()
+    Poll.objects.filter(pk=due.pk).update(created_at=now - timedelta(hours=1), closes_at=now)
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = Poll.objects.open().count(), Poll.objects.closed().order_by("id").count()
+
+    assert counts == (2, 2)
+    assert all("polls_pollcounter" in query["sql"] for query in queries)
+    assert len(queries) == 2
+
+
+def test_open_count_narrowed_further_counts_the_table():
+    mine = PollFactory(title="Lunch?")
+    PollFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert Poll.objects.open().filter(title="Lunch?").count() == 1
+        assert Poll.objects.filter(author=mine.author).open().count() == 1
+        assert Poll.objects.open().exclude(pk=mine.pk).count() == 1
+
+    assert not any("polls_pollcounter" in query["sql"] for query in queries)
