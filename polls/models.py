@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.db.models import Case, Count, F, Func, Min, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -63,11 +63,46 @@ class User(AbstractUser):
 
 
 class PollQuerySet(models.QuerySet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # (status, now, filter) when open() or closed() filtered every poll: count() then reads
+        # PollCounter, as long as the filter is still exactly that one.
+        self._status = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._status = self._status
+        return clone
+
+    def count(self):
+        """Exact, as QuerySet.count(). Every poll, or every open or closed one, is counted from
+        PollCounter, which the database's own triggers keep, instead of rows that grow with
+        the site (PollCounterQuerySet.counted)."""
+        query = self.query
+        whole = not (query.is_sliced or query.distinct or query.combinator or query.annotations)
+        if whole and self._result_cache is None and not query.extra:
+            status, now = None, None
+            if query.where and self._status and self._status[2] == query.where:
+                status, now, _ = self._status
+            if status or not query.where:
+                counters = PollCounter.objects.using(self.db)
+                total = counters.counted(status=status, now=now)
+                if total is not None:
+                    return total
+        return super().count()
+
+    def _marked(self, status: str, now, filtered):
+        if not self.query.where:
+            filtered._status = (status, now, filtered.query.where.clone())
+        return filtered
+
     def open(self, *, now=None):
-        return self.filter(closed_at__isnull=True, closes_at__gt=now or timezone.now())
+        now = now or timezone.now()
+        return self._marked("open", now, self.filter(closed_at__isnull=True, closes_at__gt=now))
 
     def closed(self, *, now=None):
-        return self.exclude(closed_at__isnull=True, closes_at__gt=now or timezone.now())
+        now = now or timezone.now()
+        return self._marked("closed", now, self.exclude(closed_at__isnull=True, closes_at__gt=now))
 
     def due_for_closing(self, *, now=None):
         """Polls past their closing time whose close has not been recorded yet."""
@@ -198,6 +233,53 @@ class Poll(models.Model):
     def total_votes(self) -> int:
         """The voters who cast a ballot (what pages and the API call total votes)."""
         return self.ballot_count
+
+
+class PollCounterQuerySet(models.QuerySet):
+    def counted(self, *, status: str | None = None, now=None) -> int | None:
+        """Every poll, or the open or closed ones at `now`, in one statement (one snapshot):
+        open polls are the unclosed ones less those due for closing, which the close sweep
+        keeps to a minute's worth. None when the row is missing."""
+        row = self.filter(pk=PollCounter.ONLY_ROW)
+        if status is None:
+            return row.values_list("polls", flat=True).first()
+        due = (
+            Poll.objects.using(self.db)
+            .due_for_closing(now=now)
+            .order_by()
+            .annotate(polls=Func("id", function="COUNT"))
+            .values("polls")
+        )
+        open_polls = F("unclosed") - Subquery(due)
+        counted = open_polls if status == "open" else F("polls") - open_polls
+        return row.values_list(counted, flat=True).first()
+
+
+class PollCounter(models.Model):
+    """How many polls exist, and how many have no recorded close, in one row kept by triggers
+    on polls_poll (migration 0009, on PostgreSQL and SQLite), so inserts, deletes, closes,
+    reopenings, cascades and raw SQL are all counted, in the writing transaction: the counts
+    are exact. A missing row (after a flush) means "count the table"; the next insert makes it
+    again from the table."""
+
+    ONLY_ROW = 1
+
+    polls = models.BigIntegerField()
+    unclosed = models.BigIntegerField()
+
+    objects = PollCounterQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="poll_counter_one_row"),
+            models.CheckConstraint(
+                condition=Q(unclosed__gte=0, polls__gte=F("unclosed")),
+                name="poll_counter_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.polls} polls, {self.unclosed} not closed"
 
 
 class OptionQuerySet(models.QuerySet):

@@ -3,6 +3,7 @@ import math
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import InvalidPage
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +16,7 @@ from . import live, services
 from .api.serializers import OptionLabelsSerializer, PollResultsSerializer
 from .forms import PollForm
 from .models import Option, Poll
+from .paginators import UncountedPaginator
 from .search import SearchTextRefused, search_text
 from .services import limits
 
@@ -67,7 +69,22 @@ def _search(request, *, tell: bool) -> str:
         return ""
 
 
-class PollListView(generic.ListView):
+class UncountedListView(generic.ListView):
+    """A list paged newer/older without a total, so a page costs the same however many rows
+    the list holds (polls.paginators.UncountedPaginator)."""
+
+    paginator_class = UncountedPaginator
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        try:
+            page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
+        except InvalidPage:
+            raise Http404("There is no such page.") from None
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class PollListView(UncountedListView):
     """Home: open polls newest first, then the latest closed ones; `q` searches titles."""
 
     template_name = "polls/index.html"
@@ -206,7 +223,7 @@ class PollCreateView(LoginRequiredMixin, RateLimitedPostMixin, generic.FormView)
         return context
 
 
-class MyPollsView(LoginRequiredMixin, generic.ListView):
+class MyPollsView(LoginRequiredMixin, UncountedListView):
     template_name = "polls/mine.html"
     context_object_name = "polls"
     paginate_by = 20
