@@ -1,37 +1,27 @@
-"""Votr's tables: users, polls, options, ballots and their choices, the audit log.
-
-One module, as Django's convention has it, though a little over 300 lines: the querysets name
-each other's tables (a poll's results read its options, its voters' ballots), and a package
-split for a few lines would only add re-exports; the rules live in polls/services/.
-"""
+"""Polls, and the one-row count of them that the database keeps."""
 
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Case, Count, F, Func, Min, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Func, Min, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from .labels import LABEL_KEY_MAX_LENGTH
+from .ballots import Ballot
 
 TITLE_MAX_LENGTH = 200
-LABEL_MAX_LENGTH = 100
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
 DEFAULT_POLL_DURATION = timedelta(hours=24)
 MIN_POLL_DURATION = timedelta(minutes=1)
 MAX_POLL_DURATION = timedelta(days=30)
-LABEL_SUGGESTIONS = 10
-IDENTITY_MAX_LENGTH = 100
 PUBLIC_ID_BYTES = 8  # 64 random bits, 11 URL-safe characters
 # What a public id in a URL may look like; anything else is a 404 before any query is made.
 PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
-
 
 # When voting stopped or will stop: the recorded close, else the closing time.
 ENDED_AT = Coalesce("closed_at", "closes_at")
@@ -43,23 +33,6 @@ def new_public_id() -> str:
 
 def default_closes_at():
     return timezone.now() + DEFAULT_POLL_DURATION
-
-
-class User(AbstractUser):
-    """Django's user, with an email that is required and unique ignoring case."""
-
-    email = models.EmailField("email address")
-    # Signed up but not yet activated from the emailed link (is_active is off until then).
-    # Kept apart from is_active, so an account staff deactivated is never re-activated by a
-    # sign-up with its address.
-    activation_pending = models.BooleanField(default=False)
-
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
-        constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case"),
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_ignoring_case"),
-        ]
 
 
 class PollQuerySet(models.QuerySet):
@@ -280,156 +253,3 @@ class PollCounter(models.Model):
 
     def __str__(self):
         return f"{self.polls} polls, {self.unclosed} not closed"
-
-
-class OptionQuerySet(models.QuerySet):
-    def label_suggestions(self, *, search: str = "", limit: int = LABEL_SUGGESTIONS) -> list[str]:
-        """Labels used before, one spelling per label (by its key: case and look-alikes folded,
-        as labels are unique in a poll), for autocomplete: those starting with `search` first,
-        then the most used, then alphabetical. One query."""
-        options = self.annotate(key=F("label_key"), starts=Value(1))
-        if search:
-            options = options.filter(label__icontains=search).annotate(
-                starts=Case(When(label__istartswith=search, then=Value(0)), default=Value(1))
-            )
-        rows = (
-            options.values("key")
-            .annotate(uses=Count("id"), first=Min("starts"), spelling=Min("label"))
-            .order_by("first", "-uses", "key")
-            .values_list("spelling", flat=True)
-        )
-        return list(rows[:limit])
-
-
-class Option(models.Model):
-    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="options")
-    label = models.CharField(max_length=LABEL_MAX_LENGTH)
-    # polls.labels.label_key(label), set by the services: labels are unique in a poll by it.
-    label_key = models.CharField(max_length=LABEL_KEY_MAX_LENGTH, editable=False)
-    position = models.PositiveSmallIntegerField()
-    # Equal to the ballots that chose this option: raised with the ballot, in one transaction.
-    votes = models.IntegerField(default=0, editable=False)
-
-    objects = OptionQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["poll", "label_key"], name="option_label_key_unique_in_poll"
-            ),
-            models.UniqueConstraint(
-                fields=["poll", "position"], name="option_position_unique_in_poll"
-            ),
-            # Target of the composite foreign keys that tie a choice to its ballot's poll.
-            models.UniqueConstraint(fields=["id", "poll"], name="option_id_poll_unique"),
-            models.CheckConstraint(condition=Q(votes__gte=0), name="option_votes_not_negative"),
-            models.CheckConstraint(condition=~Q(label=""), name="option_label_not_blank"),
-            models.CheckConstraint(condition=~Q(label_key=""), name="option_label_key_not_blank"),
-        ]
-
-    def __str__(self):
-        return self.label
-
-
-def user_identity(user_id: int) -> str:
-    """The identity key of a signed-in voter's ballots."""
-    return f"user:{user_id}"
-
-
-class Ballot(models.Model):
-    """One voter's ballot in one poll. What it chose lives in its choices.
-
-    Single choice stores one choice; multiple or ranked choice would store several, with a rank,
-    in the same tables. `identity` says who cast it, as "<kind>:<value>" (user_identity for a
-    signed-in voter): the database keeps one ballot per identity in a poll, whatever the kind.
-    """
-
-    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="ballots")
-    voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ballots"
-    )
-    identity = models.CharField(max_length=IDENTITY_MAX_LENGTH, editable=False)
-    cast_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["-cast_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["poll", "identity"], name="one_ballot_per_identity_per_poll"
-            ),
-            models.CheckConstraint(condition=~Q(identity=""), name="ballot_identity_not_blank"),
-            models.UniqueConstraint(fields=["id", "poll"], name="ballot_id_poll_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.voter} in {self.poll}"
-
-
-class Choice(models.Model):
-    """An option marked on a ballot.
-
-    `poll` repeats the ballot's poll so that the database can check, with composite foreign keys
-    (PostgreSQL) or triggers (SQLite), that the option belongs to the poll of its ballot.
-    """
-
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
-    poll = models.ForeignKey(Poll, on_delete=models.CASCADE, related_name="+")
-    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="choices")
-    rank = models.PositiveSmallIntegerField(default=1)
-
-    class Meta:
-        ordering = ["rank", "id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["ballot", "option"], name="choice_option_once_per_ballot"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.option} on ballot {self.ballot_id}"
-
-
-class AuditEntry(models.Model):
-    """One staff action, written in the transaction of the change it records. Append-only:
-    nothing in Votr updates or deletes an entry, and the admin shows them read-only.
-
-    The actor's username and the object's description are copied, so an entry still says who
-    did what to which object after the user or the object is deleted.
-    """
-
-    class Action(models.TextChoices):
-        ADD = "add", "added"
-        CHANGE = "change", "changed"
-        DELETE = "delete", "deleted"
-        CLOSE = "close", "closed"
-        RESCHEDULE = "reschedule", "rescheduled"
-        REMOVE_BALLOT = "remove_ballot", "removed ballot"
-        DEACTIVATE = "deactivate", "deactivated"
-
-    at = models.DateTimeField(default=timezone.now, editable=False)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    actor_username = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=20, choices=Action.choices)
-    object_type = models.CharField(max_length=100)
-    object_id = models.CharField(max_length=64)
-    object_repr = models.CharField(max_length=200)
-    details = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-id"]
-        verbose_name_plural = "audit entries"
-        indexes = [
-            models.Index(fields=["-at"], name="audit_newest_idx"),
-            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
-        ]
-
-    def __str__(self):
-        who = self.actor_username or "the system"
-        return f"{who} {self.get_action_display()} {self.object_type} {self.object_repr}"
