@@ -9,13 +9,18 @@ requirements file changes). Environment variables already set are respected, so 
 commands run against PostgreSQL and RabbitMQ when DATABASE_URL and a broker URL are set.
 """
 
+import contextlib
 import hashlib
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -53,7 +58,10 @@ def ensure_virtualenv(requirements: str) -> None:
     for name in sorted(ROOT.glob("requirements*.txt")):
         digest.update(name.read_bytes())
     stamp = VENV / f".installed-{Path(requirements).stem}"
-    if stamp.exists() and stamp.read_text() == digest.hexdigest():
+    stamps = [stamp]
+    if requirements == "requirements.txt":  # requirements-test.txt installs it too (-r)
+        stamps.append(VENV / ".installed-requirements-test")
+    if any(each.exists() and each.read_text() == digest.hexdigest() for each in stamps):
         return
     say(f"installing {requirements} (first run only; takes a minute)")
     subprocess.run(
@@ -77,33 +85,108 @@ def manage(*args: str, env: dict) -> None:
     subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
+def start(name: str, command: list, env: dict, lines: queue.Queue) -> subprocess.Popen:
+    """Start `command` with its output forwarded line by line to `lines`, so that the start-up
+    message can wait until the start-up output is done."""
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+
+    def forward():
+        for line in process.stdout:
+            lines.put((name, line))
+
+    threading.Thread(target=forward, daemon=True).start()
+    return process
+
+
+class StartUp:
+    """When the start-up output is over: the page answered, its own request was logged, the
+    worker said it is ready, and both have been quiet for a moment. Each wait is bounded, so a
+    slow or silent process delays the message by a few seconds at most, never hides it."""
+
+    QUIET = 0.3
+
+    def __init__(self, url: str):
+        self.began = time.monotonic()
+        self.url = url
+        self.answered_at = None
+        self.page_logged = self.worker_ready = False
+        self.last_output = self.began
+
+    def probe(self) -> None:
+        """Poll the page until the web server answers (no proxy: it is this machine's)."""
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        while True:
+            try:
+                with opener.open(self.url, timeout=10):
+                    break
+            except urllib.error.HTTPError as error:
+                if error.code < 500:  # an answer all the same; a 500 is a page not ready yet
+                    break
+            except OSError:  # not listening yet (URLError is an OSError)
+                pass
+            time.sleep(0.1)
+        self.answered_at = time.monotonic()
+
+    def saw(self, name: str, line: str) -> None:
+        self.last_output = time.monotonic()
+        if name == "web" and '"GET / ' in line:
+            self.page_logged = True
+        if name == "worker" and line.rstrip().endswith(" ready."):
+            self.worker_ready = True
+
+    def over(self) -> bool:
+        if self.answered_at is None:
+            return False
+        now = time.monotonic()
+        waited = now - self.answered_at
+        return (
+            (self.worker_ready or now - self.began > 60)
+            and (self.page_logged or waited > 2)
+            and (now - self.last_output > self.QUIET or waited > 5)
+        )
+
+
 def run() -> int:
+    url = f"http://{HOST}:{PORT}/"
+    startup = StartUp(url)
     ensure_virtualenv("requirements.txt")
     env = {**os.environ}
     env.setdefault("DJANGO_DEBUG", "1")
     env.setdefault("DJANGO_SITE_URL", f"http://{HOST}:{PORT}")
-    manage("migrate", "--no-input", "--verbosity", "0", env=env)
-    manage("load_demo", "--username", DEMO_USERNAME, "--password", DEMO_PASSWORD, env=env)
-    manage("collectstatic", "--no-input", "--verbosity", "0", env=env)
+    env.setdefault("PYTHONUNBUFFERED", "1")  # the output goes through a pipe: line by line
+    env.setdefault("DJANGO_RUNSERVER_HIDE_WARNING", "true")  # this is development
+    # No collectstatic: with debug on, whitenoise serves static/ and the apps' files straight
+    # from their folders (WHITENOISE_USE_FINDERS and WHITENOISE_AUTOREFRESH follow DEBUG) and
+    # {% static %} gives their plain names. One Django start-up migrates and loads the demo.
+    manage(
+        "load_demo", "--migrate", "--username", DEMO_USERNAME, "--password", DEMO_PASSWORD,
+        env=env,
+    )  # fmt: skip
 
+    lines = queue.Queue()
     processes = {
-        "web": subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"], cwd=ROOT, env=env
-        ),
-        "worker": subprocess.Popen(
+        "web": start("web", [PYTHON, "manage.py", "runserver", f"{HOST}:{PORT}"], env, lines),
+        # Quiet: no banner. The web process runs Django's system checks; once is enough.
+        "worker": start(
+            "worker",
             [
-                PYTHON, "-m", "celery", "-A", "votr_project", "worker", "--beat",
-                "--loglevel", "INFO", "--concurrency", "2",
-                "--schedule", str(ROOT / ".votr" / "celerybeat-schedule"),
+                PYTHON, "-m", "celery", "-A", "votr_project", "--quiet", "--skip-checks",
+                "worker", "--beat", "--loglevel", "INFO", "--concurrency", "2",
+                "--schedule", str(ROOT / ".votr" / f"celerybeat-schedule-{PORT}"),
             ],
-            cwd=ROOT,
-            env=env,
+            env,
+            lines,
         ),
     }  # fmt: skip
-    time.sleep(2)
-    say(f"Votr is running at http://{HOST}:{PORT}/  (admin: http://{HOST}:{PORT}/admin/)")
-    say(f"demo login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r} (superuser)")
-    say("web and worker are running; press Ctrl-C to stop both")
+    threading.Thread(target=startup.probe, daemon=True).start()
 
     def stop(*_):
         for process in processes.values():
@@ -111,19 +194,41 @@ def run() -> int:
                 process.terminate()
 
     signal.signal(signal.SIGTERM, stop)
+    announced = False
     try:
         while all(process.poll() is None for process in processes.values()):
-            time.sleep(0.5)
+            try:
+                name, line = lines.get(timeout=0.1)
+            except queue.Empty:
+                pass
+            else:
+                print(line, end="", flush=True)
+                startup.saw(name, line)
+            if not announced and startup.over():
+                announced = True
+                seconds = startup.answered_at - startup.began
+                say(
+                    f"web and worker are running (first page after {seconds:.1f} s); "
+                    "Ctrl-C stops both"
+                )
+                say(f"Votr is running at {url}  (admin: {url}admin/)")
+                say(
+                    f"demo login: username {DEMO_USERNAME!r}, password {DEMO_PASSWORD!r} "
+                    "(superuser)"
+                )
         stopped = [name for name, process in processes.items() if process.poll() is not None]
         say(f"{', '.join(stopped)} stopped; stopping the rest")
     except KeyboardInterrupt:
         say("stopping web and worker")
     stop()
-    for process in processes.values():
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    deadline = time.monotonic() + 15
+    while any(process.poll() is None for process in processes.values()) or not lines.empty():
+        if time.monotonic() > deadline:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.kill()
+        with contextlib.suppress(queue.Empty):  # what they say while stopping
+            print(lines.get(timeout=0.1)[1], end="", flush=True)
     return 0
 
 

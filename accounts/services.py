@@ -27,6 +27,8 @@ from polls.tokens import (
     user_from_uidb64,
 )
 
+from .tokens import user_tokens_forget
+
 User = get_user_model()
 
 
@@ -278,6 +280,8 @@ def user_deactivate(*, user: User, by: User) -> bool:
         ):
             return False
         user.is_active, user.activation_pending = False, False
+        # An UPDATE sends no post_save: the cached token lookups are dropped here.
+        user_tokens_forget(user_id=user.pk)
         audit_record(actor=by, action=AuditEntry.Action.DEACTIVATE, obj=user)
     return True
 

@@ -3,18 +3,20 @@ import math
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import InvalidPage
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import generic
-from django.views.decorators.cache import never_cache
 
-from . import services
+from . import live, services
 from .api.serializers import OptionLabelsSerializer, PollResultsSerializer
 from .forms import PollForm
 from .models import Option, Poll
+from .paginators import UncountedPaginator
 from .search import SearchTextRefused, search_text
 from .services import limits
 
@@ -67,7 +69,22 @@ def _search(request, *, tell: bool) -> str:
         return ""
 
 
-class PollListView(generic.ListView):
+class UncountedListView(generic.ListView):
+    """A list paged newer/older without a total, so a page costs the same however many rows
+    the list holds (polls.paginators.UncountedPaginator)."""
+
+    paginator_class = UncountedPaginator
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size)
+        try:
+            page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
+        except InvalidPage:
+            raise Http404("There is no such page.") from None
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class PollListView(UncountedListView):
     """Home: open polls newest first, then the latest closed ones; `q` searches titles."""
 
     template_name = "polls/index.html"
@@ -150,14 +167,19 @@ class VoteView(RateLimitedPostMixin, generic.View):
         return redirect(poll_url)
 
 
-@never_cache
 def poll_results_json(request, public_id):
-    """What the poll page polls every few seconds to show new votes without a reload."""
+    """What the poll page polls every few seconds to show new votes without a reload. A poll
+    unchanged since the ETag the browser sends answers 304 for one query (polls/live.py)."""
+    now = timezone.now()
+    if unchanged := live.not_modified(request, public_id=public_id, viewer=request.user, now=now):
+        return unchanged
     try:
         poll = Poll.objects.with_results().get(public_id=public_id)
     except Poll.DoesNotExist:
-        return JsonResponse({"detail": "There is no poll with that address."}, status=404)
-    return JsonResponse(PollResultsSerializer(poll).data)
+        missing = JsonResponse({"detail": "There is no poll with that address."}, status=404)
+        return live.revalidated(missing)
+    response = JsonResponse(PollResultsSerializer(poll).data)
+    return live.answered(response, poll=poll, viewer=request.user, now=now)
 
 
 def option_labels_json(request):
@@ -201,7 +223,7 @@ class PollCreateView(LoginRequiredMixin, RateLimitedPostMixin, generic.FormView)
         return context
 
 
-class MyPollsView(LoginRequiredMixin, generic.ListView):
+class MyPollsView(LoginRequiredMixin, UncountedListView):
     template_name = "polls/mine.html"
     context_object_name = "polls"
     paginate_by = 20

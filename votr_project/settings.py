@@ -344,10 +344,12 @@ USE_I18N = True
 USE_TZ = True
 
 # --- Static files -----------------------------------------------------------------------------
-# `collectstatic` (run by Heroku's Python buildpack at build time, by dev.py before it serves)
-# copies every file under a content-hashed name, with .gz and .br (brotli) siblings, and writes
-# staticfiles.json. whitenoise then serves the hashed names with a ten-year "immutable"
-# Cache-Control and the best encoding the browser accepts; any other name is cached 60 seconds.
+# `collectstatic` (run by Heroku's Python buildpack at build time) copies every file under a
+# content-hashed name, with .gz and .br (brotli) siblings, and writes staticfiles.json. whitenoise
+# then serves the hashed names with a ten-year "immutable" Cache-Control and the best encoding the
+# browser accepts; any other name is cached 60 seconds. In debug (`dev.py run`) nothing is
+# collected: whitenoise finds each file in its source folder on each request (its USE_FINDERS and
+# AUTOREFRESH follow DEBUG) and {% static %} gives the plain names.
 # https://whitenoise.readthedocs.io/en/stable/django.html
 
 STATIC_URL = "static/"

@@ -1,11 +1,17 @@
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from polls.paginators import TwoEndedPaginator
+
 
 class PollPagination(PageNumberPagination):
     """`count`, `next`, `previous`, `results`; `?page=`, and `?page_size=` up to 100. A page
     that is not a number from 1, or a page size not from 1 to 100, is a 400 (the limits the
-    schema publishes); a page past the last one, a 404."""
+    schema publishes); a page past the last one, a 404. The count is exact and cheap for the
+    whole list (Poll.objects.count() reads the database's own counter), and a page near the end
+    is read from the end (TwoEndedPaginator)."""
+
+    django_paginator_class = TwoEndedPaginator
 
     page_size = 20
     page_size_query_param = "page_size"

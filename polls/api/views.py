@@ -4,6 +4,7 @@ shape in polls/api/errors.py. The API's own pages (index, docs, the JSON 404) ar
 views_site.py."""
 
 from django.contrib.auth import authenticate
+from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services as accounts
-from polls import services
+from polls import live, services
 from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
@@ -52,7 +53,11 @@ class InvalidCredentials(APIException):
     retrieve=extend_schema(
         summary="Read a poll",
         description="The poll with its options, their votes and shares, and the caller's own "
-        "vote (`my_vote`, null when signed out or not voted).",
+        "vote (`my_vote`, null when signed out or not voted). The answer carries an `ETag` "
+        "(for this caller, at this moment): sent back in `If-None-Match`, it gets a `304 Not "
+        "Modified` with no body while nothing the answer shows has changed, a cheap way to "
+        "poll for new votes. `Cache-Control: private, no-cache`.",
+        responses={200: PollSerializer, 304: None},
     ),
 )
 class PollViewSet(
@@ -84,6 +89,16 @@ class PollViewSet(
         if poll is None:
             raise NotFound("There is no poll with that id.")
         return poll
+
+    def retrieve(self, request, public_id):
+        # After authentication and the throttles (DRF's initial()), so a 304 is counted too.
+        now = timezone.now()
+        viewer = request.user
+        if unchanged := live.not_modified(request, public_id=public_id, viewer=viewer, now=now):
+            return unchanged
+        poll = self.get_object()
+        response = Response(self.get_serializer(poll).data)
+        return live.answered(response, poll=poll, viewer=viewer, now=now)
 
     def _target(self) -> Poll:
         """The poll a write acts on: only what the services need, in one query."""
@@ -119,7 +134,8 @@ class PollViewSet(
         request=PollRescheduleInput,
         responses={200: PollSerializer},
         summary="Reschedule a poll",
-        description="Move the closing time (the author or staff). A closed poll opens again. "
+        description="Move the closing time: the poll's author, or anyone holding the "
+        "`polls.change_poll` permission. A closed poll opens again. "
         "The body is a JSON object: without `closes_at` (`{}`), nothing changes.",
     )
     def partial_update(self, request, public_id):
@@ -136,7 +152,7 @@ class PollViewSet(
         responses={204: None},
         summary="Delete a poll",
         description="Delete the poll and its votes: its author while nobody has voted, or "
-        "staff with the permission to delete polls.",
+        "anyone holding the `polls.delete_poll` permission.",
     )
     def destroy(self, request, public_id):
         services.poll_delete(poll=self._target(), by=request.user)
@@ -164,7 +180,8 @@ class PollViewSet(
         request=None,
         responses={200: PollSerializer},
         summary="Close a poll",
-        description="Close the poll now (the author or staff). Closing a closed poll is a no-op.",
+        description="Close the poll now: its author, or anyone holding the `polls.change_poll` "
+        "permission. Closing a closed poll is a no-op.",
     )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def close(self, request, public_id):

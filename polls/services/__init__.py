@@ -38,7 +38,7 @@ from .permissions import (
     user_may_manage,
 )
 from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
-from .results import OptionResult, PollResults, poll_results
+from .results import OptionResult, PollResults, PollVersion, poll_etag, poll_results, poll_version
 from .votes import ballot_remove, vote_cast
 
 __all__ = [
@@ -58,6 +58,7 @@ __all__ = [
     "PollClosed",
     "PollNotFound",
     "PollResults",
+    "PollVersion",
     "VoteRefused",
     "audit_record",
     "ballot_remove",
@@ -69,12 +70,14 @@ __all__ = [
     "poll_create",
     "poll_delete",
     "poll_errors",
+    "poll_etag",
     "poll_notify_closed",
     "poll_reschedule",
     "poll_results",
     "poll_reword",
     "poll_wording_errors",
     "poll_schedule_close",
+    "poll_version",
     "polls_close_due",
     "too_many_options",
     "user_may_manage",

@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
-from polls.services import publishing
+from accounts import tokens
+from polls.services import limits, publishing
 from votr_project import health
 from votr_project.celery import app as celery_app
 
@@ -120,12 +121,32 @@ def database_cache(db):
         yield cache
 
 
+@pytest.fixture(
+    params=[pytest.param("memory", id="memory"), pytest.param("redis", marks=pytest.mark.redis)]
+)
+def shared_cache(request, db):
+    """A cache shared without queries, empty: Redis when this run has one, and process memory,
+    which stands in for it here (never in production, where processes must share it)."""
+    if request.param == "redis":
+        assert cache_is_redis()
+        cache.clear()
+        yield cache
+        return
+    memory = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=memory):
+        cache.clear()
+        yield cache
+
+
 @pytest.fixture(autouse=True)
 def _broker_breaker_closed(monkeypatch):
     """Each test starts with publishing allowed and no broker state remembered by /healthz: a
     broker failure in one test (real or mocked) must not carry over to the next."""
     monkeypatch.setattr(publishing, "_broker_breaker", publishing._BrokerBreaker())
     monkeypatch.setattr(health, "_broker_checked", {"at": None, "up": False})
+    # Likewise a cache found unreachable: the token cache and the limits pause for 10 s.
+    monkeypatch.setattr(tokens._CacheDown, "until", 0.0)
+    monkeypatch.setattr(limits._CacheDown, "until", 0.0)
 
 
 @pytest.fixture

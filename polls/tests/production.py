@@ -6,8 +6,10 @@ import contextlib
 import http.client
 import os
 import socket
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -116,3 +118,40 @@ def wait_for(condition, *, timeout, interval=0.5, what):
             return result
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+@contextlib.contextmanager
+def gunicorn(env: dict, log_path: Path) -> Iterator[Web]:
+    """gunicorn with the project's gunicorn.conf.py and `env` (one worker unless it says
+    otherwise) on a free port, its output in `log_path`. Yields once a static file's URL gets an
+    answer (it needs no database: this waits for a booted worker, not for the database), and
+    stops it afterwards."""
+    port = free_port()
+    env = {"WEB_CONCURRENCY": "1"} | env | {"PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "votr_project.wsgi"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        web = Web(port)
+
+        def serving():
+            if process.poll() is not None:
+                raise AssertionError(f"gunicorn exited:\n{log_path.read_text()}")
+            with contextlib.suppress(OSError):
+                return web.get("/static/css/votr.css")[0] > 0
+            return False
+
+        wait_for(serving, timeout=60, interval=0.2, what=f"gunicorn to serve (log: {log_path})")
+        yield web
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)

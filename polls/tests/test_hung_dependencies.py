@@ -6,7 +6,6 @@ error of any kind (a constraint included) is never a 500.
 The hung services are black holes this module opens itself: listening sockets whose
 connections are accepted and never answered."""
 
-import contextlib
 import json
 import logging
 import os
@@ -32,7 +31,7 @@ from rest_framework.views import APIView
 from votr_project import database
 from votr_project import urls as site_urls
 
-from .production import BASE_DIR, VENV_BIN, Web, free_port, production_environment, wait_for
+from .production import BASE_DIR, VENV_BIN, free_port, gunicorn, production_environment
 
 
 @pytest.fixture
@@ -60,39 +59,6 @@ def black_hole():
 
 
 # --- The whole site, under gunicorn, against a hung or absent database and broker -------------
-
-
-@contextlib.contextmanager
-def gunicorn(env: dict, log_path):
-    port = free_port()
-    # One worker: every request after the readiness check is served warm.
-    env = env | {"PORT": str(port), "WEB_CONCURRENCY": "1"}
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "votr_project.wsgi"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        web = Web(port)
-
-        def serving():
-            # A static file needs no database: this waits for a booted worker, not for the DB.
-            with contextlib.suppress(OSError):
-                return web.get("/static/css/votr.css")[0] == 200
-            return False
-
-        wait_for(serving, timeout=60, interval=0.2, what="gunicorn to serve")
-        yield web
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def timed(call):

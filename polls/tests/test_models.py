@@ -5,8 +5,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from polls.labels import label_key
 from polls import services
+from polls.labels import label_key
 from polls.models import Ballot, Choice, Option, Poll, User, user_identity
 
 from .factories import PollFactory, UserFactory

@@ -5,22 +5,18 @@ the test client and through a real gunicorn with the project's configuration."""
 import http.client
 import os
 import runpy
-import socket
-import subprocess
-import sys
 import time
 from io import BytesIO
-from pathlib import Path
 from wsgiref.util import setup_testing_defaults
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 
 from votr_project.middleware import MAX_URL_LENGTH, UnreadableCharsetGuard
 
-BASE_DIR = Path(settings.BASE_DIR)
-VENV_BIN = Path(sys.executable).parent
+from .production import BASE_DIR, wait_for
+from .production import gunicorn as start_gunicorn
+
 CSRF_COOKIE = "abcdefghijklmnopqrstuvwxyzABCDEF"
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 FORM_UTF16 = "application/x-www-form-urlencoded; charset=utf-16"
@@ -187,12 +183,6 @@ def test_the_access_log_escapes_control_characters_quotes_and_non_ascii():
 # --- Through a real gunicorn -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     """gunicorn with the project's gunicorn.conf.py and production settings (debug off). Only
@@ -207,7 +197,6 @@ def gunicorn(tmp_path_factory):
         # An existing folder, so whitenoise has no "No directory" warning to add to the log.
         f"STATIC_ROOT = {str(folder)!r}\n"
     )
-    port = free_port()
     log_path = folder / "gunicorn.log"
     env = {
         name: value
@@ -221,28 +210,15 @@ def gunicorn(tmp_path_factory):
         "DJANGO_SITE_URL": "http://127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DATABASE_URL": f"sqlite:///{folder / 'unused.sqlite3'}",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "1",
-        "PYTHONUNBUFFERED": "1",
     }
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "votr_project.wsgi"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+    with start_gunicorn(env, log_path) as web:
+        # The readiness request's access line, written after its response, is not a test's.
+        wait_for(
+            lambda: 'path="/static/css/votr.css"' in log_path.read_text(),
+            timeout=10,
+            what="the readiness request's access line",
         )
-    try:
-        deadline = time.monotonic() + 30
-        while "Booting worker" not in log_path.read_text():
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.2)
-        yield {"port": port, "log": log_path}
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+        yield {"port": web.port, "log": log_path}
 
 
 def send(gunicorn, method, target, *, headers=None, body=None):

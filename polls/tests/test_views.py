@@ -89,7 +89,7 @@ def test_home_search_matches_titles_ignoring_case(client):
 
     assert "Best pizza topping?" in html
     assert "Tabs or spaces?" not in html
-    assert "1 open poll matching" in html
+    assert "Open polls matching “PIZZA”" in html
 
 
 def test_home_search_with_no_match_says_so(client):
@@ -115,6 +115,27 @@ def test_home_page_out_of_range_is_a_404(client):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("page", ["last", "0", "-1", "1.5"])
+def test_home_page_that_is_not_a_page_number_is_a_404(client, page):
+    PollFactory()
+    assert client.get(reverse("polls:index"), {"page": page}).status_code == 404
+
+
+def test_home_pages_link_newer_and_older_without_counting(client):
+    """No total: a page reads one poll more than it shows to know that an older page follows."""
+    for number in range(11):
+        PollFactory(title=f"Question number {number}?")
+
+    first = client.get(reverse("polls:index")).content.decode()
+    second = client.get(reverse("polls:index"), {"page": 2}).content.decode()
+
+    assert 'rel="next" href="?page=2"' in first
+    assert 'rel="prev"' not in first
+    assert "<span>Page 1</span>" in first
+    assert 'rel="prev" href="?page=1"' in second
+    assert 'rel="next"' not in second
+
+
 @pytest.mark.parametrize("count", [1, 10])
 def test_home_query_count_does_not_grow_with_polls(client, user, django_assert_num_queries, count):
     for _ in range(count):
@@ -122,8 +143,8 @@ def test_home_query_count_does_not_grow_with_polls(client, user, django_assert_n
     for _ in range(count):
         closed_poll()
     client.force_login(user)
-    # session, user, count open polls, open polls page, recently closed
-    with django_assert_num_queries(5):
+    # session, user, open polls page (one row more than shown, no count), recently closed
+    with django_assert_num_queries(4):
         response = client.get(reverse("polls:index"))
     assert response.status_code == 200
 
@@ -316,9 +337,11 @@ def test_results_json_gives_counts_and_percentages(client, poll):
     assert [o["percent"] for o in data["options"]] == [100.0, 0.0, 0.0]
 
 
-def test_results_json_is_never_cached(client, poll):
+def test_results_json_is_revalidated_each_time(client, poll):
+    """Kept by the browser but asked again every time (the ETag rules: test_live.py)."""
     response = client.get(reverse("polls:results", args=[poll.public_id]))
     assert "no-cache" in response["Cache-Control"]
+    assert response["ETag"]
 
 
 def test_results_json_for_unknown_poll_is_a_json_404(client):
@@ -606,6 +629,18 @@ def test_my_polls_lists_only_mine_with_a_close_button(signed_in, user):
     assert reverse("polls:close", args=[mine.public_id]) in html
 
 
+def test_my_polls_pages_twenty_at_a_time_newest_first(signed_in, user):
+    polls = [PollFactory(author=user, title=f"Mine {number}?") for number in range(21)]
+
+    first = signed_in.get(reverse("polls:mine"))
+    second = signed_in.get(reverse("polls:mine"), {"page": 2})
+
+    assert len(first.context["polls"]) == 20
+    assert [poll.title for poll in second.context["polls"]] == [polls[0].title]
+    assert 'rel="next" href="?page=2"' in first.content.decode()
+    assert signed_in.get(reverse("polls:mine"), {"page": 3}).status_code == 404
+
+
 def test_my_polls_needs_login(client):
     assert client.get(reverse("polls:mine")).status_code == 302
 
@@ -614,7 +649,7 @@ def test_my_polls_needs_login(client):
 def test_my_polls_query_count_does_not_grow(signed_in, user, django_assert_num_queries, count):
     for _ in range(count):
         PollFactory(author=user)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):  # session, user, the page (no count)
         signed_in.get(reverse("polls:mine"))
 
 

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -26,15 +27,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--username", default="demo")
         parser.add_argument("--password", default="votr-demo-password")
+        # dev.py run passes it on every start: one Django start-up instead of two.
+        parser.add_argument(
+            "--migrate", action="store_true", help="Apply pending migrations first."
+        )
 
-    @transaction.atomic
-    def handle(self, *args, username, password, **options):
+    def handle(self, *args, username, password, migrate, **options):
         # The demo superuser's password is published (README, dev.py): never on a real site.
         if not settings.DEBUG:
             raise CommandError(
                 "load_demo creates a superuser with a published password, so it only runs in "
                 "development: set DJANGO_DEBUG=1."
             )
+        if migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        with transaction.atomic():
+            self.load(username, password)
+
+    def load(self, username, password):
         User = get_user_model()
         user = User.objects.filter(username__iexact=username).first()
         if user is None:

@@ -212,6 +212,21 @@ def test_every_operation_has_a_summary_and_a_description_of_its_own(api, db):
     assert len({op["description"] for op in found.values()}) == len(found)
 
 
+def test_who_may_reschedule_close_or_delete_is_the_permission_the_services_check(api, db):
+    """The author, or anyone holding the permission (docs/security.md): not "staff"."""
+    paths = schema(api)["paths"]
+    rules = {
+        ("patch", "/api/polls/{public_id}/"): "polls.change_poll",
+        ("post", "/api/polls/{public_id}/close/"): "polls.change_poll",
+        ("delete", "/api/polls/{public_id}/"): "polls.delete_poll",
+    }
+    for (method, path), permission in rules.items():
+        description = paths[path][method]["description"]
+        assert "author" in description, (method, path)
+        assert f"anyone holding the `{permission}` permission" in description, (method, path)
+        assert "staff" not in description, (method, path)
+
+
 def test_created_answers_declare_location_and_refusals_to_wait_declare_retry_after(api, db):
     for name, operation in operations(schema(api)):
         responses = operation["responses"]

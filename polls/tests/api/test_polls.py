@@ -157,6 +157,12 @@ def test_list_filters_by_author_ignoring_case(api, db):
     assert [poll["id"] for poll in results] == [mine.public_id]
 
 
+def test_list_by_an_unknown_author_is_empty(api, db):
+    PollFactory()
+    body = api.get(LIST, {"author": "nobody"}).json()
+    assert (body["count"], body["results"]) == (0, [])
+
+
 def test_list_searches_titles(api, db):
     match = PollFactory(title="Best pizza topping?")
     PollFactory(title="Tabs or spaces?")
@@ -231,6 +237,27 @@ def test_list_query_count_does_not_grow_with_polls(
 
 
 LIST_QUERIES = 7
+
+
+@pytest.mark.parametrize("ordering", ["-created_at", "total_votes", "-closes_at"])
+def test_list_pages_near_the_end_hold_the_polls_of_the_whole_list(api, ordering):
+    """Pages in the back half are read from the end (polls.paginators.TwoEndedPaginator)."""
+    polls = [PollFactory() for _ in range(7)]
+    for poll in polls[:3]:
+        services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+
+    def ids(**page) -> list[str]:
+        response = api.get(LIST, {"ordering": ordering, **page})
+        assert response.status_code == 200
+        assert response.json()["count"] == 7
+        return [poll["id"] for poll in response.json()["results"]]
+
+    whole = ids(page_size=100)
+    pages = [ids(page_size=3, page=number) for number in (1, 2, 3)]
+
+    assert sum(pages, []) == whole
+    assert ids(page_size=3, page="last") == whole[6:]
+    assert ids(page_size=2, page=3) == whole[4:6]
 
 
 @pytest.mark.parametrize("size", [1, 50])

@@ -8,7 +8,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from polls import services, tasks
+from polls import live, services, tasks
 from polls.models import Option, Poll
 from polls.tests.conftest import AccountEmails, sending_tasks
 from polls.tests.factories import PASSWORD, PollFactory, UserFactory
@@ -104,7 +104,18 @@ def test_sign_up_create_a_poll_vote_and_see_the_results(page):
     assert Option.objects.get(label="Sushi").votes == 1
 
 
-def test_another_voter_sees_the_count_rise_without_reloading(new_page):
+def test_another_voter_sees_the_count_rise_without_reloading(new_page, monkeypatch):
+    """The page's polls are conditional: an unchanged poll answers 304 (the browser's cached
+    copy is what the script reads), a vote brings the new counts."""
+    answers = []
+
+    def recording(request, **kwargs):
+        unchanged = not_modified(request, **kwargs)
+        answers.append(200 if unchanged is None else unchanged.status_code)
+        return unchanged
+
+    not_modified = live.not_modified
+    monkeypatch.setattr(live, "not_modified", recording)
     poll = PollFactory(labels=["Yes", "No"])
     watcher, voter = UserFactory(), UserFactory()
     services.vote_cast(poll=poll, voter=watcher, option_id=poll.options.get(label="Yes").pk)
@@ -125,6 +136,10 @@ def test_another_voter_sees_the_count_rise_without_reloading(new_page):
     expect(watching.locator("[data-total]")).to_have_text("2", timeout=15_000)
     expect(watching.locator('.result:has-text("No") [data-votes]')).to_have_text("1")
     expect(watching.locator("[data-announce]")).to_have_text("Results updated: 2 votes in total.")
+    seen = len(answers)
+    watching.wait_for_timeout(9_000)  # two more polls of an unchanged poll
+    assert 304 in answers[seen:]
+    expect(watching.locator("[data-total]")).to_have_text("2")
 
 
 def test_a_second_vote_is_refused_with_its_message(new_page):

@@ -1,0 +1,54 @@
+"""Votr's tables: users, polls (and their count), options, ballots and their choices, the audit
+log, a module each; every name is imported here, where Django and the rest of Votr find them.
+The rules live in polls/services/.
+"""
+
+from .audit import AuditEntry
+from .ballots import IDENTITY_MAX_LENGTH, Ballot, Choice, user_identity
+from .options import LABEL_MAX_LENGTH, LABEL_SUGGESTIONS, Option, OptionQuerySet
+from .polls import (
+    DEFAULT_POLL_DURATION,
+    ENDED_AT,
+    MAX_OPTIONS,
+    MAX_POLL_DURATION,
+    MIN_OPTIONS,
+    MIN_POLL_DURATION,
+    PUBLIC_ID_BYTES,
+    PUBLIC_ID_PATTERN,
+    TITLE_MAX_LENGTH,
+    Poll,
+    PollCounter,
+    PollCounterQuerySet,
+    PollQuerySet,
+    default_closes_at,
+    new_public_id,
+)
+from .users import User
+
+__all__ = [
+    "DEFAULT_POLL_DURATION",
+    "ENDED_AT",
+    "IDENTITY_MAX_LENGTH",
+    "LABEL_MAX_LENGTH",
+    "LABEL_SUGGESTIONS",
+    "MAX_OPTIONS",
+    "MAX_POLL_DURATION",
+    "MIN_OPTIONS",
+    "MIN_POLL_DURATION",
+    "PUBLIC_ID_BYTES",
+    "PUBLIC_ID_PATTERN",
+    "TITLE_MAX_LENGTH",
+    "AuditEntry",
+    "Ballot",
+    "Choice",
+    "Option",
+    "OptionQuerySet",
+    "Poll",
+    "PollCounter",
+    "PollCounterQuerySet",
+    "PollQuerySet",
+    "User",
+    "default_closes_at",
+    "new_public_id",
+    "user_identity",
+]

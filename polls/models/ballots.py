@@ -1,0 +1,68 @@
+"""Ballots and the options they mark. Polls and options are named by model name: they import
+this module (a poll reads its voters' ballots).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+IDENTITY_MAX_LENGTH = 100
+
+
+def user_identity(user_id: int) -> str:
+    """The identity key of a signed-in voter's ballots."""
+    return f"user:{user_id}"
+
+
+class Ballot(models.Model):
+    """One voter's ballot in one poll. What it chose lives in its choices.
+
+    Single choice stores one choice; multiple or ranked choice would store several, with a rank,
+    in the same tables. `identity` says who cast it, as "<kind>:<value>" (user_identity for a
+    signed-in voter): the database keeps one ballot per identity in a poll, whatever the kind.
+    """
+
+    poll = models.ForeignKey("Poll", on_delete=models.CASCADE, related_name="ballots")
+    voter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ballots"
+    )
+    identity = models.CharField(max_length=IDENTITY_MAX_LENGTH, editable=False)
+    cast_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-cast_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["poll", "identity"], name="one_ballot_per_identity_per_poll"
+            ),
+            models.CheckConstraint(condition=~Q(identity=""), name="ballot_identity_not_blank"),
+            models.UniqueConstraint(fields=["id", "poll"], name="ballot_id_poll_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.voter} in {self.poll}"
+
+
+class Choice(models.Model):
+    """An option marked on a ballot.
+
+    `poll` repeats the ballot's poll so that the database can check, with composite foreign keys
+    (PostgreSQL) or triggers (SQLite), that the option belongs to the poll of its ballot.
+    """
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
+    poll = models.ForeignKey("Poll", on_delete=models.CASCADE, related_name="+")
+    option = models.ForeignKey("Option", on_delete=models.CASCADE, related_name="choices")
+    rank = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["rank", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ballot", "option"], name="choice_option_once_per_ballot"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.option} on ballot {self.ballot_id}"

@@ -1,0 +1,255 @@
+"""Polls, and the one-row count of them that the database keeps."""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import admin
+from django.db import models
+from django.db.models import F, Func, Min, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from .ballots import Ballot
+
+TITLE_MAX_LENGTH = 200
+MIN_OPTIONS = 2
+MAX_OPTIONS = 20
+DEFAULT_POLL_DURATION = timedelta(hours=24)
+MIN_POLL_DURATION = timedelta(minutes=1)
+MAX_POLL_DURATION = timedelta(days=30)
+PUBLIC_ID_BYTES = 8  # 64 random bits, 11 URL-safe characters
+# What a public id in a URL may look like; anything else is a 404 before any query is made.
+PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
+
+# When voting stopped or will stop: the recorded close, else the closing time.
+ENDED_AT = Coalesce("closed_at", "closes_at")
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(PUBLIC_ID_BYTES)
+
+
+def default_closes_at():
+    return timezone.now() + DEFAULT_POLL_DURATION
+
+
+class PollQuerySet(models.QuerySet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # (status, now, filter) when open() or closed() filtered every poll: count() then reads
+        # PollCounter, as long as the filter is still exactly that one.
+        self._status = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._status = self._status
+        return clone
+
+    def count(self):
+        """Exact, as QuerySet.count(). Every poll, or every open or closed one, is counted from
+        PollCounter, which the database's own triggers keep, instead of rows that grow with
+        the site (PollCounterQuerySet.counted)."""
+        query = self.query
+        whole = not (query.is_sliced or query.distinct or query.combinator or query.annotations)
+        if whole and self._result_cache is None and not query.extra:
+            status, now = None, None
+            if query.where and self._status and self._status[2] == query.where:
+                status, now, _ = self._status
+            if status or not query.where:
+                counters = PollCounter.objects.using(self.db)
+                total = counters.counted(status=status, now=now)
+                if total is not None:
+                    return total
+        return super().count()
+
+    def _marked(self, status: str, now, filtered):
+        if not self.query.where:
+            filtered._status = (status, now, filtered.query.where.clone())
+        return filtered
+
+    def open(self, *, now=None):
+        now = now or timezone.now()
+        return self._marked("open", now, self.filter(closed_at__isnull=True, closes_at__gt=now))
+
+    def closed(self, *, now=None):
+        now = now or timezone.now()
+        return self._marked("closed", now, self.exclude(closed_at__isnull=True, closes_at__gt=now))
+
+    def due_for_closing(self, *, now=None):
+        """Polls past their closing time whose close has not been recorded yet."""
+        return self.filter(closed_at__isnull=True, closes_at__lte=now or timezone.now())
+
+    def due_for_closing_or_notice(self, *, now=None):
+        """Polls due for closing, and closed polls whose author has not been emailed yet."""
+        return self.filter(
+            Q(closed_at__isnull=True, closes_at__lte=now or timezone.now())
+            | Q(closed_at__isnull=False, close_notified_at__isnull=True)
+        )
+
+    def with_results(self):
+        """Author and options in display order, in a fixed number of queries."""
+        return self.select_related("author").prefetch_related("options")
+
+    def with_choice_of(self, user):
+        """For a signed-in `user`, their ballot in each poll (read with Poll.choice_of_user), in
+        one more query whatever the number of polls."""
+        if not user.is_authenticated:
+            return self
+        own_ballots = Ballot.objects.filter(voter=user).annotate(
+            chosen_option_id=Min("choices__option_id")
+        )
+        return self.prefetch_related(
+            models.Prefetch("ballots", queryset=own_ballots, to_attr="user_ballots")
+        )
+
+    def for_listing(self):
+        """Author, newest first: what a list of polls shows (the vote count is on the poll)."""
+        return self.select_related("author").order_by("-created_at", "-id")
+
+    def search(self, text: str):
+        """Polls whose title contains `text`, ignoring case; all polls for empty text."""
+        return self.filter(title__icontains=text) if text else self
+
+    def recently_closed(self, *, now=None):
+        """Closed polls, the latest to stop voting first. A poll has ended exactly when its
+        ended_at (the recorded close, else the closing time) is past, so this reads the
+        poll_ended_idx index backwards from now."""
+        return (
+            self.annotate(ended=ENDED_AT)
+            .filter(ended__lte=now or timezone.now())
+            .order_by("-ended", "-id")
+        )
+
+
+class Poll(models.Model):
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="polls"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    closes_at = models.DateTimeField(default=default_closes_at)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # When the author was emailed the outcome of this close (None: not yet). Reset by a reopen,
+    # so each close is mailed once; the close sweep mails any closed poll still at None.
+    close_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The ballots cast (voters, not choices), kept by the services in the transaction of each
+    # ballot, so that lists show and order by it without reading any ballot or option.
+    ballot_count = models.PositiveIntegerField(default=0, editable=False)
+    # Raised by every change to what the poll shows (a ballot, a close, a new closing time, a
+    # new wording): the version that ETags of its results and API answer are made from.
+    revision = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = PollQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        # One index per listing order (a descending order reads its index backwards). The
+        # trigram index for title search is PostgreSQL's own: migration 0008 makes it there.
+        indexes = [
+            models.Index(fields=["closed_at", "closes_at"], name="poll_open_idx"),
+            models.Index(fields=["created_at", "id"], name="poll_created_idx"),
+            models.Index(
+                fields=["created_at", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="poll_unclosed_created_idx",
+            ),
+            models.Index(fields=["closes_at", "id"], name="poll_closes_idx"),
+            models.Index(fields=["ballot_count", "id"], name="poll_ballot_count_idx"),
+            models.Index(ENDED_AT, "id", name="poll_ended_idx"),
+            models.Index(fields=["author", "created_at", "id"], name="poll_author_created_idx"),
+            models.Index(
+                fields=["closes_at"],
+                condition=Q(closed_at__isnull=False, close_notified_at__isnull=True),
+                name="poll_unnotified_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="poll_title_not_blank"),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=models.F("created_at")),
+                name="poll_closes_after_creation",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("polls:detail", kwargs={"public_id": self.public_id})
+
+    @admin.display(boolean=True, description="open")
+    def is_open(self, *, now=None) -> bool:
+        """The one rule for open polls: not closed yet and before the closing time."""
+        return self.closed_at is None and (now or timezone.now()) < self.closes_at
+
+    def choice_of_user(self) -> int | None:
+        """The option id chosen by the user given to PollQuerySet.with_choice_of (or recorded
+        by set_choice_of_user), or None."""
+        ballots = getattr(self, "user_ballots", None)
+        return ballots[0].chosen_option_id if ballots else None
+
+    def set_choice_of_user(self, option_id: int) -> None:
+        """What choice_of_user answers, for a poll read with a ballot the user just cast."""
+        ballot = Ballot(poll=self)
+        ballot.chosen_option_id = option_id
+        self.user_ballots = [ballot]
+
+    @property
+    def ended_at(self):
+        """When voting stopped (or will stop): the recorded close, else the closing time."""
+        return self.closed_at or self.closes_at
+
+    @property
+    def total_votes(self) -> int:
+        """The voters who cast a ballot (what pages and the API call total votes)."""
+        return self.ballot_count
+
+
+class PollCounterQuerySet(models.QuerySet):
+    def counted(self, *, status: str | None = None, now=None) -> int | None:
+        """Every poll, or the open or closed ones at `now`, in one statement (one snapshot):
+        open polls are the unclosed ones less those due for closing, which the close sweep
+        keeps to a minute's worth. None when the row is missing."""
+        row = self.filter(pk=PollCounter.ONLY_ROW)
+        if status is None:
+            return row.values_list("polls", flat=True).first()
+        due = (
+            Poll.objects.using(self.db)
+            .due_for_closing(now=now)
+            .order_by()
+            .annotate(polls=Func("id", function="COUNT"))
+            .values("polls")
+        )
+        open_polls = F("unclosed") - Subquery(due)
+        counted = open_polls if status == "open" else F("polls") - open_polls
+        return row.values_list(counted, flat=True).first()
+
+
+class PollCounter(models.Model):
+    """How many polls exist, and how many have no recorded close, in one row kept by triggers
+    on polls_poll (migration 0009, on PostgreSQL and SQLite), so inserts, deletes, closes,
+    reopenings, cascades and raw SQL are all counted, in the writing transaction: the counts
+    are exact. A missing row (after a flush) means "count the table"; the next insert makes it
+    again from the table."""
+
+    ONLY_ROW = 1
+
+    polls = models.BigIntegerField()
+    unclosed = models.BigIntegerField()
+
+    objects = PollCounterQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="poll_counter_one_row"),
+            models.CheckConstraint(
+                condition=Q(unclosed__gte=0, polls__gte=F("unclosed")),
+                name="poll_counter_in_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.polls} polls, {self.unclosed} not closed"
