@@ -125,7 +125,8 @@ INVARIANTS = {
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_loaded_data_keeps_votrs_invariants_and_a_reused_one_is_emptied_of_votes():
-    """The loader writes with foreign keys unchecked, so every rule is checked here."""
+    """Counters, identities and ownership as the services keep them; the database checks the
+    foreign keys itself."""
     settings = connection.settings_dict
     raw = psycopg2.connect(
         dbname=settings["NAME"],
