@@ -13,11 +13,32 @@ from gunicorn.glogging import SafeAtoms as _SafeAtoms
 # https://devcenter.heroku.com/articles/dyno-startup-behavior#port-binding-of-web-dynos
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
-# Heroku sets WEB_CONCURRENCY from the dyno's memory; elsewhere set it to about 2 x cores.
-# Votr's requests are short database round-trips, which sync workers handle well.
+# Workers: Heroku sets WEB_CONCURRENCY from the dyno's size; elsewhere set it to about 2 x cores.
+# Threads: WEB_THREADS per worker, 1 by default (gunicorn's sync worker), more for gthread.
 # https://devcenter.heroku.com/articles/python-gunicorn
+#
+# Chosen by measurement (bench/run.py --seconds 4 on the 2-core benchmark machine, PostgreSQL and
+# Redis on the same machine; ratios to the plain-view ceiling of the same run):
+#
+#   workers x threads     API vote   poll page   results.json   home   API list   p99 API vote
+#   3 sync                  0.064      0.138        0.193        0.068    0.043       44 ms
+#   2 x 4 gthread           0.058      0.067        0.088        0.068    0.036       55 ms
+#   3 x 4 gthread           0.044      0.066        0.164        0.061    0.038       95 ms
+#
+# Votr's requests are short and CPU-bound when the database and Redis answer in a fraction of a
+# millisecond: threads then only contend for the GIL, and sync workers win on rate and p99. On a
+# Heroku dyno each query and cache call crosses the network (about a millisecond), and threads
+# overlap those waits, as Heroku's own Python guidance has it: app.json sets WEB_THREADS=4 there.
+# Every thread holds its own database connection: workers x threads per dyno must stay within
+# the database plan's connection limit.
+# https://devcenter.heroku.com/articles/python-concurrency-and-database-connections
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "sync"
+threads = int(os.environ.get("WEB_THREADS", "1"))
+worker_class = "gthread" if threads > 1 else "sync"
+# The application is imported once, before the workers fork, so they share its memory and a
+# broken deploy fails at once rather than in each worker. Nothing connects at import time
+# (Django, Redis and the broker open their connections on first use, in each worker).
+preload_app = True
 
 # Heroku's router drops a request after 30 s (H12). Kill a stuck worker before that, so its log
 # line says what happened and the worker is replaced.
@@ -27,8 +48,11 @@ timeout = 25
 # for at most this long. Heroku sends SIGKILL 30 s after SIGTERM.
 # https://devcenter.heroku.com/articles/dynos#graceful-shutdown-with-sigterm
 graceful_timeout = 20
-# Idle keep-alive connections from the router are kept this long.
-keepalive = 5
+# An idle keep-alive connection (gthread; sync workers close each connection) is kept longer
+# than the router's own idle timeout of 90 s, so the router, never gunicorn, closes it: a request
+# sent just as gunicorn closed its end would fail.
+# https://devcenter.heroku.com/articles/http-routing#keepalives
+keepalive = 95
 
 # The router terminates TLS and says so in X-Forwarded-Proto. Only the router can reach a dyno,
 # so its forwarded headers are trusted from any address. Behind another proxy, set

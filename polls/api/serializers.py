@@ -134,7 +134,12 @@ class PollResultsSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OptionResultSerializer(many=True))
     def get_options(self, poll: Poll):
-        return OptionResultSerializer(self._results(poll).options, many=True).data
+        # What OptionResultSerializer describes, built directly: a nested serializer per poll
+        # was a third of the list's time.
+        return [
+            {"id": o.id, "label": o.label, "votes": o.votes, "percent": o.percent}
+            for o in self._results(poll).options
+        ]
 
 
 class PollSerializer(PollResultsSerializer):

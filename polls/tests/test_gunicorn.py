@@ -38,14 +38,27 @@ def test_gunicorn_takes_port_and_workers_from_the_platform(monkeypatch):
     assert {name for name in config if not name.startswith("_") and name != "os"} <= known
 
 
+def test_gunicorn_runs_sync_workers_unless_threads_are_asked_for(monkeypatch):
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    assert (config["worker_class"], config["threads"]) == ("sync", 1)
+    assert config["keepalive"] > 90  # Heroku's router closes idle connections after 90 s
+    assert config["preload_app"] is True
+
+    monkeypatch.setenv("WEB_THREADS", "4")
+    config = runpy.run_path(str(BASE_DIR / "gunicorn.conf.py"))
+    assert (config["worker_class"], config["threads"]) == ("gthread", 4)
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "shared_cache",
     [pytest.param("database", id="database"), pytest.param("redis", marks=pytest.mark.redis)],
 )
 def test_two_web_servers_share_their_throttle_counts(production_database, shared_cache, tmp_path):
-    """Two gunicorn servers (two dynos) against one PostgreSQL, and one Redis when set: a
-    client's requests count together whichever server answers them."""
+    """Two gunicorn servers (two dynos, one with sync workers, one with threads) against one
+    PostgreSQL, and one Redis when set: a client's requests count together whichever server
+    answers them."""
     env = production_environment(
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -65,13 +78,13 @@ def test_two_web_servers_share_their_throttle_counts(production_database, shared
     assert migrate.returncode == 0, migrate.stdout + migrate.stderr
     servers = []
     try:
-        for name in ("one", "two"):
+        for name, threads in (("one", "1"), ("two", "4")):
             port = free_port()
             log = (tmp_path / f"{name}.log").open("wb")
             process = subprocess.Popen(
                 [str(VENV_BIN / "gunicorn"), "--config", "gunicorn.conf.py", "votr_project.wsgi"],
                 cwd=BASE_DIR,
-                env=env | {"PORT": str(port)},
+                env=env | {"PORT": str(port), "WEB_THREADS": threads},
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
