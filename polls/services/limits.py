@@ -27,9 +27,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 # The API's throttles log as they always did: one logger for the one decision.
 logger = logging.getLogger("polls.api.throttles")
@@ -148,12 +148,20 @@ def _count_on_redis(*, key: str, number: int, duration: int) -> float | None:
     Redis runs the two together, and no key expires in the middle of a transaction, so the
     count always belongs to a window with an expiry. A refusal costs a second trip, to undo."""
     now = time.time()
-    redis_key = cache.make_and_validate_key(key)
-    client = cache._cache.get_client(redis_key, write=True)  # Django's Redis client (redis-py)
-    with client.pipeline(transaction=True) as pipeline:
-        pipeline.set(redis_key, math.ceil(now) * COUNT_SCALE, ex=duration, nx=True)
-        pipeline.incr(redis_key)
-        _, value = pipeline.execute()
+    redis_cache = caches["default"]
+    redis_key = redis_cache.make_and_validate_key(key)
+    client = redis_cache._cache.get_client(redis_key, write=True)  # Django's redis-py client
+    for attempt in range(2):
+        try:
+            with client.pipeline(transaction=True) as pipeline:
+                pipeline.set(redis_key, math.ceil(now) * COUNT_SCALE, ex=duration, nx=True)
+                pipeline.incr(redis_key)
+                _, value = pipeline.execute()
+            break
+        except ResponseError:
+            if attempt:
+                raise
+            client.delete(redis_key)  # not an integer: a history list an older release wrote
     if value % COUNT_SCALE <= number:
         return None
     client.decr(redis_key)  # only allowed requests count
@@ -178,7 +186,8 @@ def limits_wait(
             if rate is None or ident is None:
                 continue
             key = limit.key_format % {"scope": limit.scope, "ident": ident}
-            count = _count_on_redis if isinstance(cache, RedisCache) else _count
+            # caches["default"], not `cache`: that is a proxy, never an instance of a backend.
+            count = _count_on_redis if isinstance(caches["default"], RedisCache) else _count
             wait = count(key=key, number=rate[0], duration=rate[1])
             if wait is not None:
                 waits.append(wait)

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connections
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -171,3 +171,25 @@ def test_pages_decide_their_limits_without_the_api_package():
     # are the domain's, never the API's throttles.
     assert "api.throttles" not in imported
     assert "api" not in imported
+
+
+@pytest.mark.redis
+def test_on_redis_an_allowed_request_costs_one_round_trip(rates, monkeypatch):
+    """The window's opening and the count in one MULTI/EXEC; the read-then-write path for other
+    caches is never taken."""
+    rates("signup", "5/hour")
+    monkeypatch.setattr(limits, "_count", None)  # calling it would raise TypeError
+    pipeline_class = type(caches["default"]._cache.get_client(write=True).pipeline())
+    executed = []
+    real_execute = pipeline_class.execute
+
+    def execute(pipeline, *args, **kwargs):
+        executed.append([command[0][0] for command in pipeline.command_stack])
+        return real_execute(pipeline, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_class, "execute", execute)
+    for _ in range(2):
+        assert limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.8") is None
+
+    assert executed == [["SET", "INCRBY"], ["SET", "INCRBY"]]  # redis-py's INCR is INCRBY 1
+    assert cache.get("throttle_signup_203.0.113.8") % limits.COUNT_SCALE == 2
