@@ -11,8 +11,21 @@
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 
+# More digits than any page number of a real list: such a page is past the end (a 404), before
+# the number becomes an OFFSET the database cannot hold or a string int() refuses.
+PAGE_NUMBER_MAX_DIGITS = 9
+
+
+def page_number_too_long(text: str) -> bool:
+    return len(text) > PAGE_NUMBER_MAX_DIGITS
+
 
 class TwoEndedPaginator(Paginator):
+    def validate_number(self, number):
+        if page_number_too_long(str(number)):
+            raise EmptyPage("That page contains no results")
+        return super().validate_number(number)
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -41,6 +54,8 @@ class UncountedPaginator(Paginator):
         text = str(number)
         if not (text.isascii() and text.isdigit()):
             raise PageNotAnInteger("That page number is not an integer")
+        if page_number_too_long(text):
+            raise EmptyPage("That page contains no results")
         if int(text) < 1:
             raise EmptyPage("That page number is less than 1")
         return int(text)

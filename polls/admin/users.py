@@ -158,6 +158,11 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
             return allowed
         return services.user_may_manage(by=request.user, user=obj)
 
+    def delete_object(self, request, obj) -> None:
+        # Their ballots come off the counts first: the cascade alone would leave them counted.
+        services.voter_ballots_remove(voter_id=obj.pk)
+        obj.delete()
+
     @admin.display(description="joined", ordering="date_joined")
     def joined(self, user):
         return user.date_joined.date()  # the day is enough, and keeps the list narrow

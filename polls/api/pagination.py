@@ -1,7 +1,7 @@
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
-from polls.paginators import TwoEndedPaginator
+from polls.paginators import TwoEndedPaginator, page_number_too_long
 
 
 class PollPagination(PageNumberPagination):
@@ -21,7 +21,11 @@ class PollPagination(PageNumberPagination):
         number = super().get_page_number(request, paginator)
         if number in self.last_page_strings:
             return number
-        if not (str(number).isascii() and str(number).isdigit()) or int(number) < 1:
+        if not (str(number).isascii() and str(number).isdigit()):
+            raise ValidationError({self.page_query_param: ["Use a page number from 1."]})
+        if page_number_too_long(str(number)):
+            raise NotFound("Invalid page.")
+        if int(number) < 1:
             raise ValidationError({self.page_query_param: ["Use a page number from 1."]})
         return number
 
@@ -29,7 +33,8 @@ class PollPagination(PageNumberPagination):
         size = request.query_params.get(self.page_size_query_param)
         if size is None:
             return self.page_size
-        if not (size.isascii() and size.isdigit()) or not 1 <= int(size) <= self.max_page_size:
+        well_formed = size.isascii() and size.isdigit() and len(size) <= 3
+        if not well_formed or not 1 <= int(size) <= self.max_page_size:
             raise ValidationError(
                 {self.page_size_query_param: [f"Use a page size from 1 to {self.max_page_size}."]}
             )

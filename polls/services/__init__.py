@@ -39,7 +39,7 @@ from .permissions import (
 )
 from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
 from .results import OptionResult, PollResults, PollVersion, poll_etag, poll_results, poll_version
-from .votes import ballot_remove, vote_cast
+from .votes import ballot_remove, vote_cast, voter_ballots_remove
 
 __all__ = [
     "CHANGE_POLL",
@@ -82,4 +82,5 @@ __all__ = [
     "too_many_options",
     "user_may_manage",
     "vote_cast",
+    "voter_ballots_remove",
 ]

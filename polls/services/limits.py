@@ -7,9 +7,10 @@ limits_wait) count together: same scope, same key. The client's address is read 
 (client_address), for both faces.
 
 Each key holds a fixed window's count, opened by its first request, with the window's start
-(for Retry-After) in the same integer: an atomic add and incr on Redis and on the database cache
-(votr_project/cache.py), never a list read and written back, so N requests in flight cannot
-each find the same free place and multiply the limit by N.
+(for Retry-After) in the same integer, changed only atomically: by one script on Redis
+(COUNT_SCRIPT, one round trip), by add and incr on the database cache (votr_project/cache.py);
+never a list read and written back, so N requests in flight cannot each find the same free place
+and multiply the limit by N.
 
 When the cache cannot be reached (Redis down, or hung past its socket timeout), requests are let
 through rather than refused or answered with a 500: a cache outage must not take the site down,
@@ -142,21 +143,31 @@ def _count(*, key: str, number: int, duration: int) -> float | None:
     return None
 
 
+# _count on Redis, as one script Redis runs atomically: open the window if there is none (its
+# start, a count of 0, and its expiry), count the request, and undo the count at once when it
+# is over the limit, so only allowed requests count and the key never outlives its window (an
+# undo sent separately could land after the key expired and leave a count without expiry).
+# Lua numbers are doubles: a count's value (about 1.8e15) is exact below 2**53.
+COUNT_SCRIPT = """
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+local value = redis.call('INCR', KEYS[1])
+if value % tonumber(ARGV[3]) > tonumber(ARGV[4]) then
+    redis.call('DECR', KEYS[1])
+end
+return value
+"""
+
+
 def _count_on_redis(*, key: str, number: int, duration: int) -> float | None:
-    """_count in one round trip on Redis: a MULTI/EXEC that opens the window if there is none
-    (SET NX with its expiry: the window's start, a count of 0) and counts the request (INCR).
-    Redis runs the two together, and no key expires in the middle of a transaction, so the
-    count always belongs to a window with an expiry. A refusal costs a second trip, to undo."""
+    """_count in one round trip on Redis (COUNT_SCRIPT)."""
     now = time.time()
     redis_cache = caches["default"]
     redis_key = redis_cache.make_and_validate_key(key)
     client = redis_cache._cache.get_client(redis_key, write=True)  # Django's redis-py client
+    opening = math.ceil(now) * COUNT_SCALE
     for attempt in range(2):
         try:
-            with client.pipeline(transaction=True) as pipeline:
-                pipeline.set(redis_key, math.ceil(now) * COUNT_SCALE, ex=duration, nx=True)
-                pipeline.incr(redis_key)
-                _, value = pipeline.execute()
+            value = client.eval(COUNT_SCRIPT, 1, redis_key, opening, duration, COUNT_SCALE, number)
             break
         except ResponseError:
             if attempt:
@@ -164,7 +175,6 @@ def _count_on_redis(*, key: str, number: int, duration: int) -> float | None:
             client.delete(redis_key)  # not an integer: a history list an older release wrote
     if value % COUNT_SCALE <= number:
         return None
-    client.decr(redis_key)  # only allowed requests count
     return _until_window_ends(value=value, now=now, duration=duration)
 
 

@@ -128,13 +128,14 @@ def poll_delete(*, poll: Poll, by: User) -> None:
     """Anyone holding polls.delete_poll may delete any poll; its author, without it, only while
     nobody has voted in it. The deletion is recorded in the audit log, in its transaction.
 
-    The poll's row is locked first: a ballot being inserted holds a key-share lock on it, so the
-    check waits for a vote in flight to commit, and a vote arriving later waits for the delete
-    (then finds the poll gone)."""
+    The poll's options are locked first, then the poll's row, the order a vote takes them in
+    (poll_reword and ballot_remove too), so a vote in flight commits before the check and a vote
+    arriving later waits for the delete, then finds the poll gone; never a deadlock."""
     may_delete_any = by.has_perm(DELETE_POLL)
     if not may_delete_any and by.pk != poll.author_id:
         raise NotAllowed("Only the poll's author or staff can delete it.")
     with transaction.atomic():
+        list(Option.objects.select_for_update().filter(poll_id=poll.pk).order_by("id"))
         locked = Poll.objects.select_for_update().filter(pk=poll.pk).first()
         if locked is None:
             return
@@ -160,7 +161,7 @@ def poll_reword(
         raise NotAllowed("Only the poll's author or staff can change its wording.")
     labels = labels or {}
     with transaction.atomic():
-        options = list(Option.objects.select_for_update().filter(poll_id=poll.pk))
+        options = list(Option.objects.select_for_update().filter(poll_id=poll.pk).order_by("id"))
         if any(option.votes for option in options) or poll.ballots.exists():
             raise ValidationError({"options": [WORDING_FIXED]})
         errors = {}

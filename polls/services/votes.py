@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, prefetch_related_objects
+from django.db.models import Count, F, prefetch_related_objects
 from django.utils import timezone
 
 from ..models import AuditEntry, Ballot, Choice, Option, Poll, user_identity
@@ -28,10 +28,12 @@ COUNT_CHOICE = """
     RETURNING poll_id
 """
 # The poll's ballot count and revision, last in the transaction: the poll's row is locked from
-# here to the commit. It returns the poll as the answer to the vote shows it.
+# here to the commit. The open check is made again: a close that committed while this vote
+# waited for the row (PostgreSQL re-reads the row after the wait) refuses the vote. It returns
+# the poll as the answer to the vote shows it.
 COUNT_BALLOT = """
     UPDATE polls_poll SET ballot_count = ballot_count + 1, revision = revision + 1
-    WHERE id = %s
+    WHERE id = %s AND closed_at IS NULL AND closes_at > %s
     RETURNING id, public_id, title, author_id, created_at, closes_at, closed_at, ballot_count,
         revision, (SELECT username FROM polls_user WHERE polls_user.id = author_id)
         AS author_username
@@ -69,7 +71,7 @@ def vote_cast(*, poll: Poll | str, voter: User, option_id: int) -> Ballot:
             Choice.objects.bulk_create(
                 [Choice(ballot=ballot, poll_id=poll_id, option_id=option_id)]
             )
-            ballot.poll = _count_ballot(poll_id=poll_id, option_id=option_id)
+            ballot.poll = _count_ballot(poll_id=poll_id, option_id=option_id, now=now)
     except IntegrityError:
         if Ballot.objects.filter(poll__public_id=public_id, identity=user_identity(voter.pk)):
             raise AlreadyVoted from None
@@ -99,10 +101,16 @@ def _refusal(*, public_id: str, option_id: int, now: datetime) -> Exception:
     return PollClosed()
 
 
-def _count_ballot(*, poll_id: int, option_id: int) -> Poll:
+def _count_ballot(*, poll_id: int, option_id: int, now: datetime) -> Poll:
     """COUNT_BALLOT, as a Poll with its author's username, its options (read in the vote's
-    transaction: exactly the counts this vote left) and the voter's choice."""
-    (poll,) = Poll.objects.raw(COUNT_BALLOT, [poll_id])
+    transaction: exactly the counts this vote left) and the voter's choice. PollClosed (which
+    rolls the vote back) when the poll closed meanwhile."""
+    counted = list(
+        Poll.objects.raw(COUNT_BALLOT, [poll_id, connection.ops.adapt_datetimefield_value(now)])
+    )
+    if not counted:
+        raise PollClosed
+    (poll,) = counted
     poll.author = User.from_db(
         connection.alias, ["id", "username"], [poll.author_id, poll.author_username]
     )
@@ -118,6 +126,13 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
     if by is not None and not by.has_perm(DELETE_BALLOT):
         raise NotAllowed("Only staff can remove a ballot.")
     with transaction.atomic():
+        # Options first, then the ballot, then the poll: the order a vote and poll_delete take
+        # their locks in, so none of them can wait on another in a cycle.
+        list(
+            Option.objects.select_for_update(of=("self",))
+            .filter(choices__ballot=ballot)
+            .order_by("id")
+        )
         choices = list(ballot.choices.select_related("option").order_by("rank", "id"))
         _, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
         if not per_model.get(Ballot._meta.label):
@@ -137,3 +152,28 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
             + f" (voter {ballot.voter_id}, poll {ballot.poll_id}).",
         )
     return True
+
+
+def voter_ballots_remove(*, voter_id: int) -> int:
+    """Take every ballot of one voter off the counts and delete them, in one transaction: what
+    deleting an account must do first (the database's cascade would delete the rows and leave
+    the counters above the ballots). Options are locked first, then the polls, as a vote takes
+    them. Returns how many ballots were removed."""
+    with transaction.atomic():
+        choices = Choice.objects.filter(ballot__voter_id=voter_id)
+        list(
+            Option.objects.select_for_update()
+            .filter(pk__in=choices.values("option_id"))
+            .order_by("id")
+        )
+        per_option = choices.values("option_id").annotate(n=Count("id")).order_by()
+        for row in per_option:
+            Option.objects.filter(pk=row["option_id"]).update(votes=F("votes") - row["n"])
+        ballots = Ballot.objects.filter(voter_id=voter_id)
+        per_poll = ballots.values("poll_id").annotate(n=Count("id")).order_by("poll_id")
+        for row in per_poll:
+            Poll.objects.filter(pk=row["poll_id"]).update(
+                ballot_count=F("ballot_count") - row["n"], revision=F("revision") + 1
+            )
+        _, removed = ballots.delete()
+    return removed.get(Ballot._meta.label, 0)

@@ -704,6 +704,20 @@ def test_an_entry_still_names_its_actor_after_the_user_is_deleted(admin_user, po
     assert str(entry) == f"former-staff closed polls.poll {poll.title}"
 
 
+def test_deleting_a_user_in_the_admin_takes_their_votes_off_the_counts(admin_client, poll):
+    voter = UserFactory()
+    services.vote_cast(poll=poll, voter=voter, option_id=poll.options.first().pk)
+
+    response = admin_client.post(
+        reverse("admin:polls_user_delete", args=[voter.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    poll.refresh_from_db()
+    assert poll.ballot_count == 0
+    assert list(poll.options.values_list("votes", flat=True)) == [0, 0, 0]
+
+
 # --- Query counts -----------------------------------------------------------------------------
 
 

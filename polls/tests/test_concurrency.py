@@ -4,16 +4,18 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connections
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Count, Sum
+from django.utils import timezone
 
 from polls import services
-from polls.models import Ballot, Choice, Option, user_identity
+from polls.models import Ballot, Choice, Option, Poll, user_identity
 
 from .factories import PollFactory, UserFactory
 
@@ -100,6 +102,84 @@ def test_postgresql_keeps_one_ballot_per_identity_whatever_the_voter_column_says
 
     assert outcomes == {"inserted": 1, "refused": 19}
     assert Ballot.objects.filter(poll=poll).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_waiting_on_a_close_that_commits_is_refused_and_leaves_nothing():
+    """The close holds the poll's row; the vote counts its choice, then waits for that row.
+    When the close commits, the vote re-reads the row, finds it closed, and rolls back."""
+    poll = PollFactory()
+    option_id = poll.options.first().pk
+    voter = UserFactory()
+    closing, vote_sent = threading.Event(), threading.Event()
+
+    def close():
+        try:
+            with transaction.atomic():
+                Poll.objects.select_for_update().get(pk=poll.pk)
+                Poll.objects.filter(pk=poll.pk).update(closed_at=timezone.now())
+                closing.set()
+                vote_sent.wait(timeout=30)
+                time.sleep(0.5)  # the vote is now waiting for the poll's row
+        finally:
+            connections.close_all()
+
+    def vote():
+        closing.wait(timeout=30)
+        vote_sent.set()
+        try:
+            services.vote_cast(poll=poll, voter=voter, option_id=option_id)
+            return "accepted"
+        except services.VoteRefused as refusal:
+            return type(refusal).__name__
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        closed, voted = pool.submit(close), pool.submit(vote)
+        closed.result()
+        assert voted.result() == "PollClosed"
+
+    poll.refresh_from_db()
+    assert (poll.ballot_count, Ballot.objects.count(), Choice.objects.count()) == (0, 0, 0)
+    assert list(Option.objects.filter(poll=poll).values_list("votes", flat=True)) == [0, 0, 0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_votes_racing_a_poll_deletion_are_refused_or_counted_never_deadlocked():
+    """Votes, ballot removals and the deletion take their locks in one order (options, then
+    the poll), so PostgreSQL never has to break a deadlock with an error."""
+    poll = PollFactory()
+    option_ids = list(poll.options.values_list("pk", flat=True))
+    staff = UserFactory(is_superuser=True, is_staff=True)
+    voters = UserFactory.create_batch(30)
+    for voter in voters[:10]:
+        services.vote_cast(poll=poll, voter=voter, option_id=option_ids[0])
+    ballots = list(Ballot.objects.filter(poll=poll)[:5])
+    start = threading.Barrier(26)
+
+    def act(n):
+        try:
+            start.wait(timeout=60)
+            if n == 0:
+                services.poll_delete(poll=poll, by=staff)
+            elif n <= 5:
+                services.ballot_remove(ballot=ballots[n - 1])
+            else:
+                services.vote_cast(poll=poll, voter=voters[n + 4], option_id=option_ids[n % 3])
+            return "done"
+        except services.VoteRefused as refusal:
+            return type(refusal).__name__
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=26) as pool:
+        outcomes = Counter(pool.map(act, range(26)))
+
+    assert set(outcomes) <= {"done", "PollNotFound", "PollClosed"}, outcomes
+    assert not Poll.objects.filter(pk=poll.pk).exists()
 
 
 SQLITE_WRITER = """

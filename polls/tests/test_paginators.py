@@ -69,3 +69,25 @@ def test_uncounted_first_page_of_nothing_is_an_empty_page():
 def test_uncounted_paginator_has_no_count(polls):
     with pytest.raises(TypeError):
         UncountedPaginator(polls, 10).count  # noqa: B018
+
+
+# Past a bigint OFFSET, and as long as a URL under the 2,048-character limit allows.
+HUGE_PAGES = ["99999999999999999999", "9" * 1500]
+
+
+@pytest.mark.parametrize("number", HUGE_PAGES, ids=["past-bigint", "longest"])
+def test_a_page_number_no_list_reaches_is_past_the_end_everywhere(client, number):
+    """Not an OFFSET the database cannot hold: a 404, before any query reads it."""
+    PollFactory()
+    assert client.get("/", {"page": number}).status_code == 404
+    assert client.get("/api/polls/", {"page": number}).status_code == 404
+    with pytest.raises(EmptyPage):
+        TwoEndedPaginator(Poll.objects.order_by("id"), 10).page(number)
+    with pytest.raises(EmptyPage):
+        UncountedPaginator(Poll.objects.order_by("id"), 10).page(number)
+
+
+def test_a_page_size_of_many_digits_is_a_400(client):
+    response = client.get("/api/polls/", {"page_size": "9" * 1500})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["errors"]

@@ -174,22 +174,28 @@ def test_pages_decide_their_limits_without_the_api_package():
 
 
 @pytest.mark.redis
-def test_on_redis_an_allowed_request_costs_one_round_trip(rates, monkeypatch):
-    """The window's opening and the count in one MULTI/EXEC; the read-then-write path for other
-    caches is never taken."""
-    rates("signup", "5/hour")
+def test_on_redis_a_count_is_one_script_and_a_refusal_leaves_the_window_expiring(
+    rates, monkeypatch
+):
+    """One round trip per count, refusals included (the undo is in the script), and the key
+    keeps its expiry: a count without one would refuse the caller for good."""
+    rates("signup", "2/hour")
     monkeypatch.setattr(limits, "_count", None)  # calling it would raise TypeError
-    pipeline_class = type(caches["default"]._cache.get_client(write=True).pipeline())
-    executed = []
-    real_execute = pipeline_class.execute
+    client = caches["default"]._cache.get_client(write=True)
+    client_class = type(client)
+    scripts = []
+    real_eval = client_class.eval
 
-    def execute(pipeline, *args, **kwargs):
-        executed.append([command[0][0] for command in pipeline.command_stack])
-        return real_execute(pipeline, *args, **kwargs)
+    def counted_eval(self, *args, **kwargs):
+        scripts.append(args[0])
+        return real_eval(self, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline_class, "execute", execute)
-    for _ in range(2):
-        assert limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.8") is None
+    monkeypatch.setattr(client_class, "eval", counted_eval)
+    answers = [limits.limits_wait(limits=[limits.SIGNUP], address="203.0.113.8") for _ in range(3)]
 
-    assert executed == [["SET", "INCRBY"], ["SET", "INCRBY"]]  # redis-py's INCR is INCRBY 1
+    assert answers[:2] == [None, None]
+    assert 3500 < answers[2] <= 3600
+    assert scripts == [limits.COUNT_SCRIPT] * 3
+    key = caches["default"].make_and_validate_key("throttle_signup_203.0.113.8")
+    assert 3500 < client.ttl(key) <= 3600
     assert cache.get("throttle_signup_203.0.113.8") % limits.COUNT_SCALE == 2

@@ -108,3 +108,24 @@ def test_counters_always_equal_ballots_after_a_mix_of_votes_and_refusals(poll):
     )
     assert counted == {option.pk: chosen.get(option.pk, 0) for option in options}
     assert sum(counted.values()) == Ballot.objects.count() == 5
+
+
+def test_a_voters_ballots_come_off_every_count_before_the_account_goes():
+    first, second = PollFactory(), PollFactory()
+    leaving, staying = UserFactory(), UserFactory()
+    for poll in (first, second):
+        services.vote_cast(poll=poll, voter=leaving, option_id=poll.options.first().pk)
+    services.vote_cast(poll=first, voter=staying, option_id=first.options.last().pk)
+
+    assert services.voter_ballots_remove(voter_id=leaving.pk) == 2
+    leaving.delete()
+
+    for poll in Poll.objects.all():
+        assert poll.ballot_count == Ballot.objects.filter(poll=poll).count()
+        counted = dict(poll.options.values_list("pk", "votes"))
+        chosen = dict(
+            Choice.objects.filter(poll=poll).values_list("option").annotate(n=Count("id"))
+        )
+        assert counted == {pk: chosen.get(pk, 0) for pk in counted}
+    assert Poll.objects.get(pk=first.pk).ballot_count == 1
+    assert services.voter_ballots_remove(voter_id=staying.pk) == 1
