@@ -1,11 +1,8 @@
 import re
 
 import pytest
-from django.contrib.auth.tokens import default_token_generator
 from django.core import mail
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
 from polls import tasks
@@ -13,6 +10,7 @@ from polls.models import User
 
 from ..factories import UserFactory
 from ..fake_smtp import FakeSMTPServer
+from .flows import reset_password_by_link
 
 pytestmark = pytest.mark.django_db
 
@@ -94,16 +92,7 @@ def test_a_weak_new_password_is_refused_next_to_its_field(client, account_emails
 def test_resetting_the_password_revokes_the_users_api_tokens(client):
     user = UserFactory()
     Token.objects.create(user=user)
-    link = reverse(
-        "password_reset_confirm",
-        args=[
-            urlsafe_base64_encode(force_bytes(user.pk)),
-            default_token_generator.make_token(user),
-        ],
-    )
-    set_page = client.get(link, follow=True).redirect_chain[-1][0]
-
-    client.post(set_page, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    reset_password_by_link(client, user, NEW_PASSWORD)
 
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)

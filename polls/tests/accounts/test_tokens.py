@@ -4,12 +4,9 @@ import socket
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -17,6 +14,7 @@ from accounts import services as accounts
 from accounts import tokens
 from polls.api.authentication import TokenAuthentication
 from polls.models import AuditEntry
+from polls.tests.accounts.flows import reset_password_by_link
 from polls.tests.factories import PASSWORD, PollFactory, UserFactory, staff_with
 
 pytestmark = pytest.mark.django_db
@@ -113,16 +111,7 @@ def test_resetting_the_password_by_the_emailed_link_is_401_at_once(
     shared_cache, client_with, user, client
 ):
     assert status(client_with) == 200
-    link = reverse(
-        "password_reset_confirm",
-        args=[
-            urlsafe_base64_encode(force_bytes(user.pk)),
-            default_token_generator.make_token(user),
-        ],
-    )
-    set_page = client.get(link, follow=True).redirect_chain[-1][0]
-
-    client.post(set_page, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    reset_password_by_link(client, user, NEW_PASSWORD)
 
     assert status(client_with) == 401
 
