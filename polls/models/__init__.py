@@ -8,18 +8,21 @@ from .ballots import IDENTITY_MAX_LENGTH, Ballot, Choice, user_identity
 from .options import LABEL_MAX_LENGTH, LABEL_SUGGESTIONS, Option, OptionQuerySet
 from .polls import (
     DEFAULT_POLL_DURATION,
+    DESCRIPTION_MAX_LENGTH,
     ENDED_AT,
     MAX_OPTIONS,
     MAX_POLL_DURATION,
     MIN_OPTIONS,
     MIN_POLL_DURATION,
     PUBLIC_ID_BYTES,
+    PUBLIC_BALLOT_COUNT,
     PUBLIC_ID_PATTERN,
     TITLE_MAX_LENGTH,
     Poll,
     PollCounter,
     PollCounterQuerySet,
     PollQuerySet,
+    ResultsVisibility,
     default_closes_at,
     new_public_id,
 )
@@ -27,6 +30,7 @@ from .users import User
 
 __all__ = [
     "DEFAULT_POLL_DURATION",
+    "DESCRIPTION_MAX_LENGTH",
     "ENDED_AT",
     "IDENTITY_MAX_LENGTH",
     "LABEL_MAX_LENGTH",
@@ -36,6 +40,7 @@ __all__ = [
     "MIN_OPTIONS",
     "MIN_POLL_DURATION",
     "PUBLIC_ID_BYTES",
+    "PUBLIC_BALLOT_COUNT",
     "PUBLIC_ID_PATTERN",
     "TITLE_MAX_LENGTH",
     "AuditEntry",
@@ -47,6 +52,7 @@ __all__ = [
     "PollCounter",
     "PollCounterQuerySet",
     "PollQuerySet",
+    "ResultsVisibility",
     "User",
     "default_closes_at",
     "new_public_id",

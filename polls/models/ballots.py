@@ -39,6 +39,10 @@ class Ballot(models.Model):
             models.CheckConstraint(condition=~Q(identity=""), name="ballot_identity_not_blank"),
             models.UniqueConstraint(fields=["id", "poll"], name="ballot_id_poll_unique"),
         ]
+        indexes = [
+            # "Polls I voted in": a voter's ballots, latest first.
+            models.Index(fields=["voter", "cast_at", "id"], name="ballot_voter_cast_idx"),
+        ]
 
     def __str__(self):
         return f"{self.voter} in {self.poll}"

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
-from django.db.models import F, Func, Min, Q, Subquery
+from django.db.models import Case, F, Func, Min, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils import timezone
 from .ballots import Ballot
 
 TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 2000
 MIN_OPTIONS = 2
 MAX_OPTIONS = 20
 DEFAULT_POLL_DURATION = timedelta(hours=24)
@@ -25,6 +26,32 @@ PUBLIC_ID_PATTERN = r"[A-Za-z0-9_-]{1,16}"
 
 # When voting stopped or will stop: the recorded close, else the closing time.
 ENDED_AT = Coalesce("closed_at", "closes_at")
+
+
+class ResultsVisibility(models.TextChoices):
+    """Who sees a poll's counts, and when (polls.services.visibility is the one rule). The
+    author and holders of polls.view_results always do."""
+
+    ALWAYS = "always", "Always"
+    AFTER_VOTE = "after_vote", "After voting (everyone once the poll closes)"
+    AFTER_CLOSE = "after_close", "Once the poll closes"
+    AUTHOR_ONLY = "author_only", "Only the author"
+
+
+# The ballot count everyone may see, for ordering lists by votes, -1 where it is hidden from
+# someone: counts of polls whose results are public, or public since their recorded close.
+PUBLIC_BALLOT_COUNT = Case(
+    When(
+        Q(results_visibility=ResultsVisibility.ALWAYS)
+        | (
+            Q(closed_at__isnull=False)
+            & Q(results_visibility__in=[ResultsVisibility.AFTER_VOTE, ResultsVisibility.AFTER_CLOSE])
+        ),
+        then=F("ballot_count"),
+    ),
+    default=Value(-1),
+    output_field=models.BigIntegerField(),
+)
 
 
 def new_public_id() -> str:
@@ -142,6 +169,24 @@ class Poll(models.Model):
     # new wording): the version that ETags of its results and API answer are made from.
     revision = models.PositiveBigIntegerField(default=0, editable=False)
 
+    # The settings an author chooses (docs/poll-settings.md says which stay editable after the
+    # first vote). db_default too, so that rows inserted by SQL (the benchmark) get them.
+    description = models.TextField(blank=True, default="", db_default="")
+    results_visibility = models.CharField(
+        max_length=12,
+        choices=ResultsVisibility,
+        default=ResultsVisibility.AFTER_VOTE,
+        db_default=ResultsVisibility.AFTER_VOTE,
+    )
+    # How many options a ballot marks: 1 and 1 is single choice; 1 and all is approval voting.
+    min_choices = models.PositiveSmallIntegerField(default=1, db_default=1)
+    max_choices = models.PositiveSmallIntegerField(default=1, db_default=1)
+    allow_vote_change = models.BooleanField(default=False, db_default=False)
+    # Reachable by its link only: out of every list, search and suggestion but its author's.
+    unlisted = models.BooleanField(default=False, db_default=False)
+    # Each viewer sees the options in their own (stable) order; results keep the author's.
+    shuffle_options = models.BooleanField(default=False, db_default=False)
+
     objects = PollQuerySet.as_manager()
 
     class Meta:
@@ -158,6 +203,7 @@ class Poll(models.Model):
             ),
             models.Index(fields=["closes_at", "id"], name="poll_closes_idx"),
             models.Index(fields=["ballot_count", "id"], name="poll_ballot_count_idx"),
+            models.Index(PUBLIC_BALLOT_COUNT, "id", name="poll_public_ballot_count_idx"),
             models.Index(ENDED_AT, "id", name="poll_ended_idx"),
             models.Index(fields=["author", "created_at", "id"], name="poll_author_created_idx"),
             models.Index(
@@ -172,7 +218,17 @@ class Poll(models.Model):
                 condition=Q(closes_at__gt=models.F("created_at")),
                 name="poll_closes_after_creation",
             ),
+            models.CheckConstraint(
+                condition=Q(min_choices__gte=1, max_choices__gte=F("min_choices"))
+                & Q(max_choices__lte=MAX_OPTIONS),
+                name="poll_choice_limits_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(results_visibility__in=ResultsVisibility.values),
+                name="poll_results_visibility_valid",
+            ),
         ]
+        permissions = [("view_results", "Can see every poll's results at any time")]
 
     def __str__(self):
         return self.title
@@ -191,6 +247,10 @@ class Poll(models.Model):
         ballots = getattr(self, "user_ballots", None)
         return ballots[0].chosen_option_id if ballots else None
 
+    def voted_by_user(self) -> bool:
+        """Whether the user given to PollQuerySet.with_choice_of has a ballot in this poll."""
+        return bool(getattr(self, "user_ballots", None))
+
     def set_choice_of_user(self, option_id: int) -> None:
         """What choice_of_user answers, for a poll read with a ballot the user just cast."""
         ballot = Ballot(poll=self)
@@ -201,6 +261,10 @@ class Poll(models.Model):
     def ended_at(self):
         """When voting stopped (or will stop): the recorded close, else the closing time."""
         return self.closed_at or self.closes_at
+
+    @property
+    def is_multiple_choice(self) -> bool:
+        return self.max_choices > 1
 
     @property
     def total_votes(self) -> int:

@@ -39,6 +39,15 @@ from .permissions import (
 )
 from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
 from .results import OptionResult, PollResults, PollVersion, poll_etag, poll_results, poll_version
+from .visibility import (
+    NEVER,
+    UNTIL_CLOSE,
+    UNTIL_VOTE,
+    VIEW_RESULTS,
+    results_hidden_until,
+    results_public,
+    results_visible,
+)
 from .votes import ballot_remove, vote_cast, voter_ballots_remove
 
 __all__ = [
@@ -48,8 +57,12 @@ __all__ = [
     "DELETE_POLL",
     "DUPLICATE_LABEL",
     "MAX_MESSAGES_PER_FIELD",
+    "NEVER",
     "POLLS_CLOSE_DUE_LIMIT",
     "TOO_FEW_OPTIONS",
+    "UNTIL_CLOSE",
+    "UNTIL_VOTE",
+    "VIEW_RESULTS",
     "WORDING_FIXED",
     "AlreadyVoted",
     "NotAllowed",
@@ -76,6 +89,9 @@ __all__ = [
     "poll_results",
     "poll_reword",
     "poll_wording_errors",
+    "results_hidden_until",
+    "results_public",
+    "results_visible",
     "poll_schedule_close",
     "poll_version",
     "polls_close_due",
