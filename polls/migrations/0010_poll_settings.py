@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='poll',
-            index=models.Index(models.Case(models.When(models.Q(('results_visibility', 'always'), models.Q(('closed_at__isnull', False), ('results_visibility__in', ['after_vote', 'after_close'])), _connector='OR'), then=models.F('ballot_count')), default=models.Value(-1), output_field=models.BigIntegerField()), models.F('id'), name='poll_public_ballot_count_idx'),
+            index=models.Index(models.Case(models.When(models.Q(('results_visibility', 'always'), models.Q(('closed_at__isnull', False), models.Q(('results_visibility', 'author_only'), _negated=True)), _connector='OR'), then=models.F('ballot_count')), default=models.Value(-1), output_field=models.BigIntegerField()), models.F('id'), name='poll_public_ballot_count_idx'),
         ),
         migrations.AddConstraint(
             model_name='poll',

@@ -43,10 +43,7 @@ class ResultsVisibility(models.TextChoices):
 PUBLIC_BALLOT_COUNT = Case(
     When(
         Q(results_visibility=ResultsVisibility.ALWAYS)
-        | (
-            Q(closed_at__isnull=False)
-            & Q(results_visibility__in=[ResultsVisibility.AFTER_VOTE, ResultsVisibility.AFTER_CLOSE])
-        ),
+        | (Q(closed_at__isnull=False) & ~Q(results_visibility=ResultsVisibility.AUTHOR_ONLY)),
         then=F("ballot_count"),
     ),
     default=Value(-1),
