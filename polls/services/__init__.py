@@ -29,6 +29,7 @@ from .errors import (
     capped_messages,
     too_many_options,
 )
+from .outcome import Outcome, OutcomeKind, outcome_sentence, poll_outcome
 from .permissions import (
     CHANGE_POLL,
     CHANGE_USER,
@@ -68,6 +69,8 @@ __all__ = [
     "NotAllowed",
     "OptionNotInPoll",
     "OptionResult",
+    "Outcome",
+    "OutcomeKind",
     "PollClosed",
     "PollNotFound",
     "PollResults",
@@ -77,12 +80,14 @@ __all__ = [
     "ballot_remove",
     "capped_messages",
     "closing_time_errors",
+    "outcome_sentence",
     "permissions_not_held",
     "poll_close",
     "poll_close_if_due",
     "poll_create",
     "poll_delete",
     "poll_errors",
+    "poll_outcome",
     "poll_etag",
     "poll_notify_closed",
     "poll_reschedule",

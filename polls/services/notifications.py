@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connectio
 from django.template.loader import render_to_string
 
 from ..models import Poll
+from .outcome import OutcomeKind, outcome_sentence, poll_outcome
 from .results import poll_results
 
 logger = logging.getLogger(__name__)
@@ -14,16 +15,18 @@ logger = logging.getLogger(__name__)
 
 def outcome_email(poll: Poll) -> EmailMultiAlternatives:
     """The author's email on a close, text and HTML (templates/polls/email/poll_closed*): title,
-    total, per-option counts, and the winner, the tie or that nobody voted. Reads the poll's
-    options (prefetched when present) and its author."""
+    total, per-option counts, and the outcome in the poll page's words (the winner, the tie or
+    that nobody voted) with the leading options marked; the author may always see them. Reads
+    the poll's options (prefetched when present) and its author."""
     results = poll_results(poll=poll)
-    top = max((option.votes for option in results.options), default=0)
+    outcome = poll_outcome(poll=poll, results=results)
     context = {
         "poll": poll,
         "total": results.total_votes,
         "options": results.options,
-        "top": top,
-        "leaders": [option.label for option in results.options if option.votes == top],
+        "outcome": outcome_sentence(outcome),
+        "leaders": outcome.option_ids,
+        "leader_mark": "winner" if outcome.kind == OutcomeKind.WINNER else "tied",
     }
     # A header cannot hold a line break, whatever the title holds.
     subject = " ".join(render_to_string("polls/email/poll_closed_subject.txt", context).split())

@@ -110,12 +110,14 @@ def test_close_task_closes_a_due_poll_and_mails_its_author_once(
     [email] = mail.outbox
     assert email.to == [poll.author.email]
     assert poll.title in email.subject
-    assert 'The winner is "Coffee" with 3 of 4 votes.' in email.body
+    assert "“Coffee” won with 3 of 4 votes (75%)." in email.body
     assert "Total votes: 4" in email.body
     assert "- Tea: 1 (25%)" in email.body
-    assert "- Coffee: 3 (75%)" in email.body
+    assert "- Coffee: 3 (75%) — winner" in email.body
     assert "- Water: 0 (0%)" in email.body
-    assert "<tr><td>Coffee</td><td>3</td><td>75%</td></tr>" in html_part(email)
+    assert "<tr><td>Coffee <strong>(winner)</strong></td><td>3</td><td>75%</td></tr>" in html_part(
+        email
+    )
 
 
 @pytest.mark.django_db
@@ -163,7 +165,7 @@ def test_a_poll_closed_early_by_its_author_mails_the_author_once(
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.close_due_polls_task() == 0  # closed and mailed: the sweep leaves it alone
     assert len(mail.outbox) == 1
-    assert "Nobody voted." in mail.outbox[0].body
+    assert "Nobody voted in this poll." in mail.outbox[0].body
     assert Poll.objects.get(pk=poll.pk).close_notified_at is not None
 
 
@@ -242,14 +244,14 @@ def html_part(email) -> str:
 @pytest.mark.parametrize(
     ("votes", "verdict"),
     [
-        ({"Soup": 2, "Salad": 2}, 'It is a tie between "Soup" and "Salad" with 2 votes each.'),
+        ({"Soup": 2, "Salad": 2}, "A tie between “Soup” and “Salad”, 2 votes each."),
         (
             {"Soup": 1, "Salad": 1, "Stew": 1, "Toast": 0},
-            'It is a tie between "Soup", "Salad" and "Stew" with 1 vote each.',
+            "A tie between “Soup”, “Salad” and “Stew”, 1 vote each.",
         ),
-        ({"Soup": 1, "Salad": 0}, 'The winner is "Soup" with 1 of 1 vote.'),
-        ({"Soup": 1, "Salad": 2}, 'The winner is "Salad" with 2 of 3 votes.'),
-        ({"Soup": 0, "Salad": 0}, "Nobody voted."),
+        ({"Soup": 1, "Salad": 0}, "“Soup” won with 1 of 1 vote (100%)."),
+        ({"Soup": 1, "Salad": 2}, "“Salad” won with 2 of 3 votes (66.7%)."),
+        ({"Soup": 0, "Salad": 0}, "Nobody voted in this poll."),
     ],
 )
 def test_outcome_email_states_the_verdict_in_plain_english(votes, verdict):

@@ -205,7 +205,7 @@ def test_worker_closes_a_poll_on_time_from_its_own_message_and_mails_the_author(
     assert Poll.objects.get(pk=poll.pk).closed_at == closes_at
     [email] = wait_for(lambda: emails_about(mail_dir, title), seconds=10, what="the email")
     assert f"To: {author.email}" in email
-    assert 'The winner is "No" with 1 of 1 vote.' in email
+    assert "“No” won with 1 of 1 vote (100%)." in email
     assert lag < timedelta(seconds=60)
     print(f"closed {lag.total_seconds():.1f} s after its closing time")
 
