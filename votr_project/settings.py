@@ -321,7 +321,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"ErrorCodeEnum": "polls.api.errors.ERROR_CODES"},
+    "ENUM_NAME_OVERRIDES": {
+        "ErrorCodeEnum": "polls.api.errors.ERROR_CODES",
+        "OutcomeKindEnum": "polls.api.serializers.OUTCOME_KINDS",
+    },
 }
 
 # --- Request size -----------------------------------------------------------------------------

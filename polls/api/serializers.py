@@ -142,6 +142,22 @@ class PollResultsSerializer(serializers.ModelSerializer):
         ]
 
 
+# The Outcome schema's `kind` enum (named in SPECTACULAR_SETTINGS).
+OUTCOME_KINDS = [kind.value for kind in services.OutcomeKind]
+
+
+class OutcomeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=OUTCOME_KINDS,
+        help_text="`winner`, `tie` or `no_votes` (nobody voted).",
+    )
+    options = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The winner's option id, or every tied option's; empty when nobody voted. "
+        "In a multiple-choice poll, the most chosen.",
+    )
+
+
 class PollSerializer(PollResultsSerializer):
     id = serializers.CharField(source="public_id", read_only=True, help_text="The public id.")
     url = serializers.HyperlinkedIdentityField(
@@ -150,6 +166,7 @@ class PollSerializer(PollResultsSerializer):
     author = serializers.CharField(source="author.username", read_only=True)
     created_at = UTCDateTimeField(read_only=True)
     my_vote = serializers.SerializerMethodField()
+    outcome = serializers.SerializerMethodField()
 
     class Meta:
         model = Poll
@@ -165,6 +182,7 @@ class PollSerializer(PollResultsSerializer):
             "total_votes",
             "options",
             "my_vote",
+            "outcome",
         ]
         read_only_fields = fields
 
@@ -172,6 +190,23 @@ class PollSerializer(PollResultsSerializer):
     def get_my_vote(self, poll: Poll) -> int | None:
         """The option the caller chose (prefetched by with_choice_of), or None."""
         return poll.choice_of_user()
+
+    @extend_schema_field(
+        OutcomeSerializer(
+            allow_null=True,
+            help_text="A closed poll's winner, tie or lack of votes; null while it is open or "
+            "while its results are hidden from the caller.",
+        )
+    )
+    def get_outcome(self, poll: Poll) -> dict | None:
+        request = self.context.get("request")
+        viewer = request.user if request else None
+        if poll.is_open() or not services.results_visible(
+            poll=poll, viewer=viewer, voted=poll.voted_by_user()
+        ):
+            return None
+        outcome = services.poll_outcome(poll=poll, results=self._results(poll))
+        return {"kind": outcome.kind.value, "options": outcome.option_ids}
 
 
 class UserSerializer(serializers.ModelSerializer):

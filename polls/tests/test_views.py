@@ -208,6 +208,7 @@ def test_poll_page_after_voting_shows_results_and_your_choice(signed_in, user, p
 
 
 def test_closed_poll_shows_final_results_and_closing_date(client, poll):
+    services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
     services.poll_close(poll=poll)
     html = client.get(poll.get_absolute_url()).content.decode()
     assert "Closed on" in html

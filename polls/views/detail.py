@@ -32,8 +32,24 @@ class PollDetailView(generic.DetailView):
             show_results=voted_for is not None or not is_open,
             is_author=user.is_authenticated and user.pk == poll.author_id,
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
+            **self._outcome_context(poll, results, is_open),
         )
         return context
+
+    def _outcome_context(self, poll, results, is_open) -> dict:
+        """Whether the viewer may see (and so export) the results, and a closed poll's
+        outcome when they may."""
+        visible = services.results_visible(
+            poll=poll, viewer=self.request.user, voted=poll.voted_by_user()
+        )
+        if is_open or not visible:
+            return {"may_export": visible, "outcome": None}
+        outcome = services.poll_outcome(poll=poll, results=results)
+        return {
+            "may_export": True,
+            "outcome": outcome,
+            "outcome_sentence": services.outcome_sentence(outcome),
+        }
 
 
 def poll_results_json(request, public_id):

@@ -114,6 +114,7 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "total_votes",
         "options",
         "my_vote",
+        "outcome",
     ]
     assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
 

@@ -43,6 +43,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "total_votes",
         "options",
         "my_vote",
+        "outcome",
     ]
     assert body["id"] == poll.public_id
     assert body["url"] == f"http://testserver/api/polls/{poll.public_id}/"
@@ -55,6 +56,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
     ]
     assert body["my_vote"] is None
     assert body["closed_at"] is None
+    assert body["outcome"] is None  # open
 
 
 def test_datetimes_are_iso_8601_in_utc_with_an_offset(api):
