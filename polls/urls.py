@@ -33,4 +33,6 @@ urlpatterns = [
     path("polls/<public_id:public_id>/vote", views.VoteView.as_view(), name="vote"),
     path("polls/<public_id:public_id>/close", views.PollCloseView.as_view(), name="close"),
     path("polls/<public_id:public_id>/results.json", views.poll_results_json, name="results"),
+    path("polls/<public_id:public_id>/qr.svg", views.poll_qr_svg, name="qr"),
+    path("polls/<public_id:public_id>/card.png", views.poll_card_png, name="card"),
 ]

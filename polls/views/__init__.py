@@ -4,6 +4,7 @@ from .authoring import PollCloseView, PollCreateView
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
+from .sharing import poll_card_png, poll_qr_svg
 from .voting import VoteView
 
 __all__ = [
@@ -20,5 +21,7 @@ __all__ = [
     "_safe_next",
     "_search",
     "option_labels_json",
+    "poll_card_png",
+    "poll_qr_svg",
     "poll_results_json",
 ]

@@ -4,7 +4,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views import generic
 
-from .. import live, services
+from .. import live, services, sharing
 from ..api.serializers import PollResultsSerializer
 from ..models import Poll
 
@@ -33,6 +33,7 @@ class PollDetailView(generic.DetailView):
             is_author=user.is_authenticated and user.pk == poll.author_id,
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
             **self._outcome_context(poll, results, is_open),
+            **sharing.link_preview_context(self.request, poll=poll, results=results),
         )
         return context
 

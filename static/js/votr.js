@@ -112,6 +112,27 @@
     });
   }
 
+  // The phone's own share sheet, where the browser has one (the button stays hidden elsewhere).
+  function setUpShare() {
+    if (!navigator.share) return;
+    document.querySelectorAll("[data-share]").forEach(function (button) {
+      var input = document.querySelector(button.getAttribute("data-share"));
+      var status = document.querySelector("[data-copy-status]");
+      if (!input) return;
+      var data = { title: button.getAttribute("data-share-title") || document.title, url: input.value };
+      if (navigator.canShare && !navigator.canShare(data)) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        navigator.share(data).catch(function (error) {
+          // Closing the sheet is not a failure; anything else is said, next to the copy button.
+          if (error && error.name !== "AbortError" && status) {
+            status.textContent = "Could not open the share sheet: copy the link instead.";
+          }
+        });
+      });
+    });
+  }
+
   // --- Live results --------------------------------------------------------------------------
   function plural(n) { return n === 1 ? "" : "s"; }
 
@@ -348,6 +369,7 @@
     refreshTimes();
     setInterval(refreshTimes, 30000);
     setUpCopy();
+    setUpShare();
     setUpLiveResults();
     setUpPollForm();
   });
