@@ -35,4 +35,6 @@ urlpatterns = [
     path("polls/<public_id:public_id>/results.json", views.poll_results_json, name="results"),
     path("polls/<public_id:public_id>/qr.svg", views.poll_qr_svg, name="qr"),
     path("polls/<public_id:public_id>/card.png", views.poll_card_png, name="card"),
+    path("polls/<public_id:public_id>/results.csv", views.poll_results_csv, name="export-csv"),
+    path("polls/<public_id:public_id>/export.json", views.poll_export_json, name="export-json"),
 ]

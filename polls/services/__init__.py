@@ -29,6 +29,7 @@ from .errors import (
     capped_messages,
     too_many_options,
 )
+from .exports import EXPORT_REFUSED, poll_export
 from .outcome import Outcome, OutcomeKind, outcome_sentence, poll_outcome
 from .permissions import (
     CHANGE_POLL,
@@ -57,6 +58,7 @@ __all__ = [
     "DELETE_BALLOT",
     "DELETE_POLL",
     "DUPLICATE_LABEL",
+    "EXPORT_REFUSED",
     "MAX_MESSAGES_PER_FIELD",
     "NEVER",
     "POLLS_CLOSE_DUE_LIMIT",
@@ -89,6 +91,7 @@ __all__ = [
     "poll_errors",
     "poll_outcome",
     "poll_etag",
+    "poll_export",
     "poll_notify_closed",
     "poll_reschedule",
     "poll_results",

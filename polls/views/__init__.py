@@ -3,6 +3,7 @@
 from .authoring import PollCloseView, PollCreateView
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
+from .exports import poll_export_json, poll_results_csv
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
 from .sharing import poll_card_png, poll_qr_svg
 from .voting import VoteView
@@ -22,6 +23,8 @@ __all__ = [
     "_search",
     "option_labels_json",
     "poll_card_png",
+    "poll_export_json",
     "poll_qr_svg",
+    "poll_results_csv",
     "poll_results_json",
 ]

@@ -78,6 +78,7 @@ def test_schema_lists_every_endpoint_and_method(api, db):
         "/api/polls/": ["get", "post"],
         "/api/polls/{public_id}/": ["delete", "get", "patch"],
         "/api/polls/{public_id}/close/": ["post"],
+        "/api/polls/{public_id}/results/": ["get"],
         "/api/polls/{public_id}/votes/": ["post"],
         "/api/users/": ["post"],
     }
