@@ -4,7 +4,7 @@ from .authoring import PollCloseView, PollCreateView
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
-from .voting import VoteView
+from .voting import VoteChangeView, VoteRetractView, VoteView
 
 __all__ = [
     "RECENTLY_CLOSED_SHOWN",
@@ -15,6 +15,8 @@ __all__ = [
     "PollListView",
     "RateLimitedPostMixin",
     "UncountedListView",
+    "VoteChangeView",
+    "VoteRetractView",
     "VoteView",
     "_poll_or_404",
     "_safe_next",

@@ -33,7 +33,23 @@ class PollDetailView(generic.DetailView):
             is_author=user.is_authenticated and user.pk == poll.author_id,
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
         )
+        context.update(self._ballot_context(poll, is_open=is_open))
         return context
+
+    @staticmethod
+    def _ballot_context(poll: Poll, *, is_open: bool) -> dict:
+        """The viewer's ballot and the vote form: whether it shows (open, and not voted yet or
+        allowed to change), the options to choose from (`vote_options`, the author's order)."""
+        options = list(poll.options.all())
+        chosen = poll.choices_of_user()
+        ballot = poll.ballot_of_user()
+        return {
+            "vote_options": options,
+            "my_ballot": ballot,
+            "my_choice_ids": chosen,
+            "my_choices": [option for option in options if option.pk in chosen],
+            "show_vote_form": is_open and (ballot is None or poll.allow_vote_change),
+        }
 
 
 def poll_results_json(request, public_id):
