@@ -9,6 +9,8 @@ from polls import services
 from polls.models import MAX_OPTIONS, Ballot, Option, Poll
 from polls.tests.factories import PollFactory
 
+from .test_polls import LIST_QUERIES
+
 
 def votes_url(poll) -> str:
     return f"/api/polls/{poll.public_id}/votes/"
@@ -491,3 +493,21 @@ def test_the_schema_describes_ballots_changes_and_retractions(api):
         "vote_change_not_allowed",
         "not_voted",
     } <= set(codes)
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_list_with_ballots_of_several_choices_costs_the_same_queries(
+    authed, user, size, database_cache, django_assert_num_queries
+):
+    """The caller's ballots and all their choices come in one query (with_choice_of)."""
+    for _ in range(size):
+        poll = several(allow_vote_change=True)
+        services.vote_cast(poll=poll, voter=user, option_ids=ids(poll, "D", "B", "A"))
+
+    with django_assert_num_queries(LIST_QUERIES):
+        response = authed.get("/api/polls/", {"page_size": 50})
+
+    results = response.json()["results"]
+    assert len(results) == size
+    assert all(len(poll["my_choices"]) == 3 for poll in results)
+    assert all(poll["my_vote"] == poll["my_choices"][0] for poll in results)
