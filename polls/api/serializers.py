@@ -102,7 +102,10 @@ class OptionResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
     votes = serializers.IntegerField()
-    percent = serializers.FloatField(help_text="Share of the votes, 0 to 100, one decimal.")
+    percent = serializers.FloatField(
+        help_text="Share of the voters who chose this option, 0 to 100, one decimal (where a "
+        "ballot may choose several, the shares add up to more than 100)."
+    )
 
 
 class PollResultsSerializer(serializers.ModelSerializer):

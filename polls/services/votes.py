@@ -125,8 +125,8 @@ def chosen_ids(
     OptionNotInPoll for anything that is no id, DuplicateChoice for an option given twice."""
     if option_ids is None:
         return [_as_id(option_id)], True
-    if option_id is not None:
-        raise TypeError("Give option_id or option_ids, not both.")
+    if option_id is not None or isinstance(option_ids, str | bytes):
+        raise TypeError("Give option_id or option_ids (a list of ids), not both.")
     chosen = list(option_ids)
     if len(chosen) > MAX_OPTIONS:  # more than any poll takes: not worth reading
         return chosen, False
