@@ -31,6 +31,16 @@ urlpatterns = [
         name="detail-slug",
     ),
     path("polls/<public_id:public_id>/vote", views.VoteView.as_view(), name="vote"),
+    path(
+        "polls/<public_id:public_id>/vote/change",
+        views.VoteChangeView.as_view(),
+        name="vote-change",
+    ),
+    path(
+        "polls/<public_id:public_id>/vote/retract",
+        views.VoteRetractView.as_view(),
+        name="vote-retract",
+    ),
     path("polls/<public_id:public_id>/close", views.PollCloseView.as_view(), name="close"),
     path("polls/<public_id:public_id>/results.json", views.poll_results_json, name="results"),
     path("polls/<public_id:public_id>/qr.svg", views.poll_qr_svg, name="qr"),

@@ -42,7 +42,8 @@ class BallotAdmin(admin.ModelAdmin):
     delete_selected_confirmation_template = "admin/polls/ballot/delete_selected_confirmation.html"
 
     def get_queryset(self, request):
-        choices = Choice.objects.select_related("option")
+        # Every choice of a ballot, in the author's option order.
+        choices = Choice.objects.select_related("option").order_by("option__position", "id")
         return super().get_queryset(request).prefetch_related(Prefetch("choices", choices))
 
     def get_changelist(self, request, **kwargs):
@@ -71,7 +72,7 @@ class BallotAdmin(admin.ModelAdmin):
             return getattr(Poll.objects, status)()
         return None
 
-    @admin.display(description="option")
+    @admin.display(description="choices")
     def chosen(self, ballot):
         return ", ".join(choice.option.label for choice in ballot.choices.all())
 

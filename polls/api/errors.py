@@ -15,9 +15,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from polls.services import (
     AlreadyVoted,
+    ChoicesExpected,
+    DuplicateChoice,
     NotAllowed,
+    NotVoted,
     OptionNotInPoll,
     PollClosed,
+    TooFewChoices,
+    TooManyChoices,
+    VoteChangeNotAllowed,
     VoteRefused,
     capped_messages,
 )
@@ -26,6 +32,12 @@ from votr_project import database_errors
 from .parsers import RequestTooLarge
 
 NON_FIELD = "non_field_errors"
+# The codes of refused choices: a 400 keeps them as its code, where other field errors are
+# "invalid".
+CHOICE_CODES = frozenset(
+    cls.code
+    for cls in (OptionNotInPoll, DuplicateChoice, TooFewChoices, TooManyChoices, ChoicesExpected)
+)
 NOT_ALLOWED = "not_allowed"
 # Every `code` an API answer can hold, published as the Error schema's enum (a test holds this
 # list to the exception classes and middleware that answer).
@@ -33,6 +45,10 @@ ERROR_CODES = (
     # 400
     "invalid",
     OptionNotInPoll.code,
+    DuplicateChoice.code,
+    TooFewChoices.code,
+    TooManyChoices.code,
+    ChoicesExpected.code,
     "parse_error",
     "invalid_credentials",
     # 401, 403
@@ -48,6 +64,8 @@ ERROR_CODES = (
     "conflict",
     AlreadyVoted.code,
     PollClosed.code,
+    VoteChangeNotAllowed.code,
+    NotVoted.code,
     # 413, 414, 415
     "too_large",
     "uri_too_long",
@@ -134,7 +152,7 @@ def exception_handler(exc, context):
         errors = _field_errors(exc.detail)
         codes = exc.get_codes()
         first_code = next(iter(_flat_codes(codes)), "invalid")
-        code = first_code if first_code == OptionNotInPoll.code else "invalid"
+        code = first_code if first_code in CHOICE_CODES else "invalid"
         messages = [
             message if field == NON_FIELD else f"{field}: {message}"
             for field, field_messages in errors.items()

@@ -102,7 +102,10 @@ class OptionResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
     votes = serializers.IntegerField()
-    percent = serializers.FloatField(help_text="Share of the votes, 0 to 100, one decimal.")
+    percent = serializers.FloatField(
+        help_text="Share of the voters who chose this option, 0 to 100, one decimal (where a "
+        "ballot may choose several, the shares add up to more than 100)."
+    )
 
 
 class PollResultsSerializer(serializers.ModelSerializer):
@@ -167,6 +170,19 @@ class PollSerializer(PollResultsSerializer):
     created_at = UTCDateTimeField(read_only=True)
     my_vote = serializers.SerializerMethodField()
     outcome = serializers.SerializerMethodField()
+    my_choices = serializers.SerializerMethodField()
+    # What a client needs to build a ballot.
+    min_choices = serializers.IntegerField(
+        read_only=True, help_text="The fewest options a ballot chooses."
+    )
+    max_choices = serializers.IntegerField(
+        read_only=True, help_text="The most options a ballot chooses (1: single choice)."
+    )
+    allow_vote_change = serializers.BooleanField(
+        read_only=True,
+        help_text="Whether voters may change (PUT) or retract (DELETE) their vote while the "
+        "poll is open.",
+    )
 
     class Meta:
         model = Poll
@@ -181,14 +197,19 @@ class PollSerializer(PollResultsSerializer):
             "is_open",
             "total_votes",
             "options",
+            "min_choices",
+            "max_choices",
+            "allow_vote_change",
             "my_vote",
             "outcome",
+            "my_choices",
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_my_vote(self, poll: Poll) -> int | None:
-        """The option the caller chose (prefetched by with_choice_of), or None."""
+        """The option the caller chose (prefetched by with_choice_of; their first choice where
+        they chose several), or None."""
         return poll.choice_of_user()
 
     @extend_schema_field(
@@ -207,6 +228,11 @@ class PollSerializer(PollResultsSerializer):
             return None
         outcome = services.poll_outcome(poll=poll, results=self._results(poll))
         return {"kind": outcome.kind.value, "options": outcome.option_ids}
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_my_choices(self, poll: Poll) -> list[int]:
+        """Every option the caller chose, in the poll's option order ([] when none)."""
+        return poll.choices_of_user()
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -277,8 +303,47 @@ class PollRescheduleInput(serializers.Serializer):
     )
 
 
+class OptionIdsField(serializers.ListField):
+    """Option ids, at most MAX_OPTIONS (no poll takes more). The count is checked before any
+    id is; how many a poll takes, and duplicates, the domain judges."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            child=StrictIntegerField(min_value=1, max_value=MAX_ID),
+            max_length=MAX_OPTIONS,
+            **kwargs,
+        )
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            raise serializers.ValidationError(services.TooManyChoices(MAX_OPTIONS).message)
+        return super().to_internal_value(data)
+
+
+VOTE_ONE_OF = 'Send "option" (an option id) or "options" (a list of option ids).'
+VOTE_NOT_BOTH = 'Send "option" or "options", not both.'
+CHOICES_EXPECTED = 'This poll takes several choices: send "options", a list of option ids.'
+
+
 class VoteInput(serializers.Serializer):
-    option = StrictIntegerField(min_value=1, max_value=MAX_ID, help_text="An option id.")
+    option = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="An option id: the ballot of a single-choice poll (`max_choices` 1).",
+    )
+    options = OptionIdsField(
+        required=False,
+        help_text="Option ids, each once, from `min_choices` to `max_choices` of them: the "
+        "ballot of any poll. Send `option` or `options`, not both.",
+    )
+
+    def validate(self, data):
+        if "option" in data and "options" in data:
+            raise serializers.ValidationError(VOTE_NOT_BOTH)
+        if "option" not in data and "options" not in data:
+            raise serializers.ValidationError(VOTE_ONE_OF)
+        return data
 
 
 class SignUpInput(serializers.Serializer):

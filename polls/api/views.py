@@ -33,9 +33,9 @@ from .serializers import (
     SignUpInput,
     TokenInput,
     TokenSerializer,
-    VoteInput,
 )
 from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
+from .views_votes import VoteActionsMixin
 
 
 class InvalidCredentials(APIException):
@@ -53,7 +53,8 @@ class InvalidCredentials(APIException):
     retrieve=extend_schema(
         summary="Read a poll",
         description="The poll with its options, their votes and shares, and the caller's own "
-        "vote (`my_vote`, null when signed out or not voted). The answer carries an `ETag` "
+        "vote (`my_vote` and `my_choices`: null and [] when signed out or not voted). The "
+        "answer carries an `ETag` "
         "(for this caller, at this moment): sent back in `If-None-Match`, it gets a `304 Not "
         "Modified` with no body while nothing the answer shows has changed, a cheap way to "
         "poll for new votes. `Cache-Control: private, no-cache`.",
@@ -61,6 +62,7 @@ class InvalidCredentials(APIException):
     ),
 )
 class PollViewSet(
+    VoteActionsMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -72,7 +74,7 @@ class PollViewSet(
     lookup_value_regex = PUBLIC_ID_PATTERN
     filter_backends = [DjangoFilterBackend]
     filterset_class = PollFilterSet
-    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
@@ -80,7 +82,12 @@ class PollViewSet(
         return queryset.order_by(*DEFAULT_ORDERING)
 
     def get_throttles(self):
-        extra = {"create": PollCreateThrottle, "votes": VoteThrottle}.get(self.action)
+        extra = {
+            "create": PollCreateThrottle,
+            "votes": VoteThrottle,
+            "vote_change": VoteThrottle,
+            "vote_retract": VoteThrottle,
+        }.get(self.action)
         return super().get_throttles() + ([extra()] if extra else [])
 
     def get_object(self, queryset=None):
@@ -157,24 +164,6 @@ class PollViewSet(
     def destroy(self, request, public_id):
         services.poll_delete(poll=self._target(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-    @extend_schema(
-        request=VoteInput,
-        responses={201: PollSerializer, 409: ErrorSerializer},
-        summary="Vote in a poll",
-        description="Cast the caller's vote, once per poll and only while the poll is open; "
-        "answers with the poll and its results, and the poll's address in Location.",
-    )
-    @action(detail=True, methods=["post"], url_path="votes", permission_classes=[IsAuthenticated])
-    def votes(self, request, public_id):
-        data = self._input(VoteInput)
-        try:
-            ballot = services.vote_cast(
-                poll=public_id, voter=request.user, option_id=data["option"]
-            )
-        except services.PollNotFound:
-            raise NotFound("There is no poll with that id.") from None
-        return self._answer(ballot.poll, status.HTTP_201_CREATED, reread=False)
 
     @extend_schema(
         request=None,

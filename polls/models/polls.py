@@ -1,12 +1,13 @@
 """Polls, and the one-row count of them that the database keeps."""
 
+import copy
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
-from django.db.models import Case, F, Func, Min, Q, Subquery, Value, When
+from django.db.models import Case, F, Func, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -117,15 +118,21 @@ class PollQuerySet(models.QuerySet):
         return self.select_related("author").prefetch_related("options")
 
     def with_choice_of(self, user):
-        """For a signed-in `user`, their ballot in each poll (read with Poll.choice_of_user), in
-        one more query whatever the number of polls."""
+        """For a signed-in `user`, their ballot in each poll and all its choices (read with
+        Poll.ballot_of_user and Poll.choices_of_user), in one more query whatever the number
+        of polls: a row per choice, in the author's option order."""
         if not user.is_authenticated:
             return self
-        own_ballots = Ballot.objects.filter(voter=user).annotate(
-            chosen_option_id=Min("choices__option_id")
+        own_choices = (
+            Ballot.objects.filter(voter=user)
+            .annotate(
+                chosen_option_id=F("choices__option_id"),
+                chosen_position=F("choices__option__position"),
+            )
+            .order_by("chosen_position", "chosen_option_id")
         )
         return self.prefetch_related(
-            models.Prefetch("ballots", queryset=own_ballots, to_attr="user_ballots")
+            models.Prefetch("ballots", queryset=own_choices, to_attr="user_ballot_choices")
         )
 
     def for_listing(self):
@@ -238,21 +245,33 @@ class Poll(models.Model):
         """The one rule for open polls: not closed yet and before the closing time."""
         return self.closed_at is None and (now or timezone.now()) < self.closes_at
 
+    def ballot_of_user(self) -> Ballot | None:
+        """The ballot (with its `cast_at`) of the user given to PollQuerySet.with_choice_of (or
+        recorded by set_choice_of_user), or None."""
+        rows = getattr(self, "user_ballot_choices", None)
+        return rows[0] if rows else None
+
+    def choices_of_user(self) -> list[int]:
+        """The option ids that user's ballot chose, in the author's option order ([] for none)."""
+        rows = getattr(self, "user_ballot_choices", None) or []
+        return [row.chosen_option_id for row in rows if row.chosen_option_id is not None]
+
     def choice_of_user(self) -> int | None:
-        """The option id chosen by the user given to PollQuerySet.with_choice_of (or recorded
-        by set_choice_of_user), or None."""
-        ballots = getattr(self, "user_ballots", None)
-        return ballots[0].chosen_option_id if ballots else None
+        """That user's first choice (their only one in a single-choice poll), or None."""
+        choices = self.choices_of_user()
+        return choices[0] if choices else None
 
     def voted_by_user(self) -> bool:
         """Whether the user given to PollQuerySet.with_choice_of has a ballot in this poll."""
-        return bool(getattr(self, "user_ballots", None))
+        return bool(getattr(self, "user_ballot_choices", None))
 
-    def set_choice_of_user(self, option_id: int) -> None:
-        """What choice_of_user answers, for a poll read with a ballot the user just cast."""
-        ballot = Ballot(poll=self)
-        ballot.chosen_option_id = option_id
-        self.user_ballots = [ballot]
+    def set_choice_of_user(self, option_ids: int | list[int], *, ballot=None) -> None:
+        """What ballot_of_user and choices_of_user answer, for a poll read with the `ballot`
+        the user just cast: `option_ids` in the author's option order (one id for one)."""
+        chosen = [option_ids] if isinstance(option_ids, int) else list(option_ids)
+        self.user_ballot_choices = [copy.copy(ballot or Ballot(poll=self)) for _ in chosen]
+        for row, option_id in zip(self.user_ballot_choices, chosen, strict=True):
+            row.chosen_option_id = option_id
 
     @property
     def ended_at(self):

@@ -21,10 +21,17 @@ from .errors import (
     MAX_MESSAGES_PER_FIELD,
     TOO_FEW_OPTIONS,
     AlreadyVoted,
+    ChoicesExpected,
+    ChoicesRefused,
+    DuplicateChoice,
     NotAllowed,
+    NotVoted,
     OptionNotInPoll,
     PollClosed,
     PollNotFound,
+    TooFewChoices,
+    TooManyChoices,
+    VoteChangeNotAllowed,
     VoteRefused,
     capped_messages,
     too_many_options,
@@ -51,6 +58,7 @@ from .visibility import (
     results_visible,
 )
 from .votes import ballot_remove, vote_cast, voter_ballots_remove
+from .votes_change import vote_change, vote_retract
 
 __all__ = [
     "CHANGE_POLL",
@@ -68,7 +76,11 @@ __all__ = [
     "VIEW_RESULTS",
     "WORDING_FIXED",
     "AlreadyVoted",
+    "ChoicesExpected",
+    "ChoicesRefused",
+    "DuplicateChoice",
     "NotAllowed",
+    "NotVoted",
     "OptionNotInPoll",
     "OptionResult",
     "Outcome",
@@ -77,6 +89,9 @@ __all__ = [
     "PollNotFound",
     "PollResults",
     "PollVersion",
+    "TooFewChoices",
+    "TooManyChoices",
+    "VoteChangeNotAllowed",
     "VoteRefused",
     "audit_record",
     "ballot_remove",
@@ -106,5 +121,7 @@ __all__ = [
     "too_many_options",
     "user_may_manage",
     "vote_cast",
+    "vote_change",
+    "vote_retract",
     "voter_ballots_remove",
 ]

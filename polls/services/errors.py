@@ -37,9 +37,54 @@ class PollNotFound(VoteRefused):
     code = "not_found"
 
 
-class OptionNotInPoll(VoteRefused):
+class ChoicesRefused(VoteRefused):
+    """A ballot whose choices the poll cannot take (the API answers 400, naming the field)."""
+
+    code = "invalid"
+
+
+class OptionNotInPoll(ChoicesRefused):
     message = "That option is not part of this poll."
     code = "option_not_in_poll"
+
+
+class DuplicateChoice(ChoicesRefused):
+    message = "Choose each option only once."
+    code = "duplicate_choice"
+
+
+class TooFewChoices(ChoicesRefused):
+    message = "Choose at least one option."
+    code = "too_few_choices"
+
+    def __init__(self, minimum: int = 1):
+        super().__init__(self.message if minimum == 1 else f"Choose at least {minimum} options.")
+
+
+class TooManyChoices(ChoicesRefused):
+    message = "Choose only one option."
+    code = "too_many_choices"
+
+    def __init__(self, maximum: int = 1):
+        super().__init__(self.message if maximum == 1 else f"Choose at most {maximum} options.")
+
+
+class ChoicesExpected(ChoicesRefused):
+    """A single choice sent, as a single-choice poll takes it, to a poll that takes several (its
+    author changed the limits since the page was shown, or an API client did not look)."""
+
+    message = "This poll lets you choose several options: choose again."
+    code = "choices_expected"
+
+
+class VoteChangeNotAllowed(VoteRefused):
+    message = "This poll does not let voters change or retract their vote."
+    code = "vote_change_not_allowed"
+
+
+class NotVoted(VoteRefused):
+    message = "You have not voted in this poll."
+    code = "not_voted"
 
 
 class NotAllowed(Exception):

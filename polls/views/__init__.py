@@ -6,7 +6,7 @@ from .detail import PollDetailView, poll_results_json
 from .exports import poll_export_json, poll_results_csv
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
 from .sharing import poll_card_png, poll_qr_svg
-from .voting import VoteView
+from .voting import VoteChangeView, VoteRetractView, VoteView
 
 __all__ = [
     "RECENTLY_CLOSED_SHOWN",
@@ -17,6 +17,8 @@ __all__ = [
     "PollListView",
     "RateLimitedPostMixin",
     "UncountedListView",
+    "VoteChangeView",
+    "VoteRetractView",
     "VoteView",
     "_poll_or_404",
     "_safe_next",

@@ -35,6 +35,7 @@ class PollDetailView(generic.DetailView):
             **self._outcome_context(poll, results, is_open),
             **sharing.link_preview_context(self.request, poll=poll, results=results),
         )
+        context.update(self._ballot_context(poll, is_open=is_open))
         return context
 
     def _outcome_context(self, poll, results, is_open) -> dict:
@@ -50,6 +51,21 @@ class PollDetailView(generic.DetailView):
             "may_export": True,
             "outcome": outcome,
             "outcome_sentence": services.outcome_sentence(outcome),
+        }
+
+    @staticmethod
+    def _ballot_context(poll: Poll, *, is_open: bool) -> dict:
+        """The viewer's ballot and the vote form: whether it shows (open, and not voted yet or
+        allowed to change), the options to choose from (`vote_options`, the author's order)."""
+        options = list(poll.options.all())
+        chosen = poll.choices_of_user()
+        ballot = poll.ballot_of_user()
+        return {
+            "vote_options": options,
+            "my_ballot": ballot,
+            "my_choice_ids": chosen,
+            "my_choices": [option for option in options if option.pk in chosen],
+            "show_vote_form": is_open and (ballot is None or poll.allow_vote_change),
         }
 
 

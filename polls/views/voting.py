@@ -1,4 +1,4 @@
-"""Casting a vote from the poll page."""
+"""Casting, changing and retracting a vote from the poll page."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -11,9 +11,16 @@ from ..models import Poll
 from ..services import limits
 from .common import RateLimitedPostMixin, _poll_or_404
 
+VOTE_COUNTED = "Your vote is counted. Thank you!"
+VOTE_CHANGED = "Your vote is changed."
+VOTE_RETRACTED = (
+    "Your vote is retracted: it no longer counts. You can vote again while the poll is open."
+)
 
-class VoteView(RateLimitedPostMixin, generic.View):
-    """POST only: cast the signed-in voter's ballot, then back to the poll (post/redirect/get)."""
+
+class BallotPostView(RateLimitedPostMixin, generic.View):
+    """POST only: act on the signed-in voter's ballot, then back to the poll
+    (post/redirect/get). Counted against the votes limit, as the API's votes are."""
 
     http_method_names = ["post"]
     post_limits = (limits.VOTES,)
@@ -26,17 +33,58 @@ class VoteView(RateLimitedPostMixin, generic.View):
             return redirect(f"{reverse('login')}?next={poll_url}")
         if refused := self.refused():
             return refused
-        option_id = request.POST.get("option", "")
-        if not option_id:
-            _poll_or_404(public_id, Poll.objects.only("id"))
-            messages.error(request, "Choose an option, then press Vote.")
-            return redirect(poll_url)
         try:
-            services.vote_cast(poll=public_id, voter=request.user, option_id=option_id)
+            done = self.act(public_id)
         except services.PollNotFound:
             raise Http404("There is no poll with that address.") from None
         except services.VoteRefused as refused:
             messages.error(request, refused.message)
         else:
-            messages.success(request, "Your vote is counted. Thank you!")
+            if done:
+                messages.success(request, done)
         return redirect(poll_url)
+
+    def act(self, public_id: str) -> str | None:
+        """Call the service; the message that confirms it, or None when nothing was done."""
+        raise NotImplementedError
+
+    def choices(self, public_id: str, *, button: str) -> dict | None:
+        """The ballot the form sent: radio buttons send `option`, checkboxes `options`. None,
+        with a message asking for a choice, when it sent none."""
+        chosen = [value for value in self.request.POST.getlist("options") if value]
+        if chosen:
+            return {"option_ids": chosen}
+        if option_id := self.request.POST.get("option", ""):
+            return {"option_id": option_id}
+        poll = _poll_or_404(public_id, Poll.objects.only("id", "min_choices", "max_choices"))
+        if poll.is_multiple_choice:
+            messages.error(self.request, services.TooFewChoices(poll.min_choices).message)
+        else:
+            messages.error(self.request, f"Choose an option, then press {button}.")
+        return None
+
+
+class VoteView(BallotPostView):
+    def act(self, public_id):
+        if (choices := self.choices(public_id, button="Vote")) is None:
+            return None
+        services.vote_cast(poll=public_id, voter=self.request.user, **choices)
+        return VOTE_COUNTED
+
+
+class VoteChangeView(BallotPostView):
+    """The "Change your vote" form, where the poll allows it (services.vote_change decides)."""
+
+    def act(self, public_id):
+        if (choices := self.choices(public_id, button="Change my vote")) is None:
+            return None
+        services.vote_change(poll=public_id, voter=self.request.user, **choices)
+        return VOTE_CHANGED
+
+
+class VoteRetractView(BallotPostView):
+    """The "Retract my vote" button, where the poll allows it (services.vote_retract decides)."""
+
+    def act(self, public_id):
+        services.vote_retract(poll=public_id, voter=self.request.user)
+        return VOTE_RETRACTED

@@ -157,8 +157,15 @@
       if (totalEl) totalEl.textContent = data.total_votes;
       var totalPlural = poll.querySelector("[data-total-plural]");
       if (totalPlural) totalPlural.textContent = plural(data.total_votes);
+      // Multiple choice: the total counts voters, and the note says shares are of them.
+      var voters = poll.querySelector("[data-voters]");
+      if (voters) voters.textContent = data.total_votes;
+      var votersPlural = poll.querySelector("[data-voters-plural]");
+      if (votersPlural) votersPlural.textContent = plural(data.total_votes);
+      var nounEl = poll.querySelector("[data-total-noun]");
+      var noun = nounEl ? nounEl.getAttribute("data-total-noun") : "vote";
       if (data.total_votes !== lastTotal && announce) {
-        announce.textContent = "Results updated: " + data.total_votes + " vote" +
+        announce.textContent = "Results updated: " + data.total_votes + " " + noun +
           plural(data.total_votes) + " in total.";
       }
       lastTotal = data.total_votes;
@@ -189,6 +196,34 @@
 
     timer = setInterval(tick, LIVE_INTERVAL_MS);
     document.addEventListener("visibilitychange", function () { if (!document.hidden && timer) tick(); });
+  }
+
+  // --- Multiple choice -----------------------------------------------------------------------
+  // Says how many options are chosen and, at the most the poll takes, disables the others. A
+  // nicety only: the server checks every ballot.
+  function setUpChoiceLimits() {
+    document.querySelectorAll("[data-choice-limits]").forEach(function (form) {
+      var max = Number(form.getAttribute("data-max-choices"));
+      var min = Number(form.getAttribute("data-min-choices"));
+      var boxes = Array.prototype.slice.call(form.querySelectorAll('input[type="checkbox"]'));
+      var status = form.querySelector("[data-choice-count]");
+      if (!max || !boxes.length || boxes[0].disabled) return;
+
+      function update() {
+        var chosen = boxes.filter(function (box) { return box.checked; }).length;
+        var full = chosen >= max;
+        boxes.forEach(function (box) { if (!box.checked) box.disabled = full; });
+        if (!status) return;
+        status.hidden = false;
+        var text = chosen + " of " + max + " chosen.";
+        if (full) text += " That is the most this poll takes: uncheck one to choose another.";
+        else if (chosen < min) text += " Choose at least " + min + ".";
+        status.textContent = text;
+      }
+
+      form.addEventListener("change", update);
+      update();
+    });
   }
 
   // --- Create form ---------------------------------------------------------------------------
@@ -371,6 +406,7 @@
     setUpCopy();
     setUpShare();
     setUpLiveResults();
+    setUpChoiceLimits();
     setUpPollForm();
   });
 })();

@@ -79,7 +79,7 @@ def test_schema_lists_every_endpoint_and_method(api, db):
         "/api/polls/{public_id}/": ["delete", "get", "patch"],
         "/api/polls/{public_id}/close/": ["post"],
         "/api/polls/{public_id}/results/": ["get"],
-        "/api/polls/{public_id}/votes/": ["post"],
+        "/api/polls/{public_id}/votes/": ["delete", "post", "put"],
         "/api/users/": ["post"],
     }
 
@@ -114,8 +114,12 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "is_open",
         "total_votes",
         "options",
+        "min_choices",
+        "max_choices",
+        "allow_vote_change",
         "my_vote",
         "outcome",
+        "my_choices",
     ]
     assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
 

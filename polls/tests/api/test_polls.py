@@ -42,8 +42,12 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "is_open",
         "total_votes",
         "options",
+        "min_choices",
+        "max_choices",
+        "allow_vote_change",
         "my_vote",
         "outcome",
+        "my_choices",
     ]
     assert body["id"] == poll.public_id
     assert body["url"] == f"http://testserver/api/polls/{poll.public_id}/"
@@ -55,6 +59,8 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         {"id": poll.options.get(label="No").pk, "label": "No", "votes": 0, "percent": 0.0},
     ]
     assert body["my_vote"] is None
+    assert body["my_choices"] == []
+    assert (body["min_choices"], body["max_choices"], body["allow_vote_change"]) == (1, 1, False)
     assert body["closed_at"] is None
     assert body["outcome"] is None  # open
 

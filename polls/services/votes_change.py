@@ -1,0 +1,106 @@
+"""Changing a cast ballot and retracting it: while the poll is open, if its author allows it."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ..models import Ballot, Choice, Option, Poll, user_identity
+from .errors import NotVoted, OptionNotInPoll, PollClosed, PollNotFound, VoteChangeNotAllowed
+from .votes import choice_count_refusal, chosen_ids
+
+User = get_user_model()
+
+
+def vote_change(
+    *,
+    poll: Poll | str,
+    voter: User,
+    option_ids: Iterable[int] | None = None,
+    option_id: int | None = None,
+) -> Ballot:
+    """Replace the choices of `voter`'s ballot in `poll` (a Poll or its public id) with
+    `option_ids` (or `option_id`, the single-choice form), by the rules of vote_cast, while the
+    poll is open and allows vote changes. Returns the ballot, cast at this instant.
+
+    One transaction, its locks in the one order: every option of the poll by id (whatever the
+    ballot held and will hold is among them, and a concurrent change of the same ballot waits
+    here), the ballot, then the poll, whose row is read under its lock for every rule (a close
+    or an edit committed meanwhile is seen). The options taken off lose a vote, those added
+    gain one, the ballot count stays; the poll's revision rises.
+    """
+    chosen, single = chosen_ids(option_id=option_id, option_ids=option_ids)
+    now = timezone.now()
+    with transaction.atomic():
+        ballot, locked, options = _lock_ballot(poll=poll, voter=voter, now=now)
+        if not set(chosen) <= set(options):
+            raise OptionNotInPoll
+        if refusal := choice_count_refusal(poll=locked, count=len(chosen), single=single):
+            raise refusal
+        held = set(ballot.choices.values_list("option_id", flat=True))
+        taken_off = held - set(chosen)
+        added = [option for option in chosen if option not in held]
+        if taken_off:
+            ballot.choices.filter(option_id__in=taken_off).delete()
+            Option.objects.filter(pk__in=taken_off).update(votes=F("votes") - 1)
+        if added:
+            Choice.objects.bulk_create(
+                [Choice(ballot=ballot, poll_id=locked.pk, option_id=option) for option in added]
+            )
+            Option.objects.filter(pk__in=added).update(votes=F("votes") + 1)
+        Ballot.objects.filter(pk=ballot.pk).update(cast_at=now)
+        Poll.objects.filter(pk=locked.pk).update(revision=F("revision") + 1)
+    ballot.cast_at = now
+    return ballot
+
+
+def vote_retract(*, poll: Poll | str, voter: User) -> None:
+    """Delete `voter`'s ballot in `poll` and take it off every count (the poll's ballot count,
+    each chosen option's votes), while the poll is open and allows vote changes. One
+    transaction, with the locks of vote_change and ballot_remove: options by id, the ballot,
+    the poll. Afterwards the voter may vote again."""
+    now = timezone.now()
+    with transaction.atomic():
+        ballot, locked, _ = _lock_ballot(poll=poll, voter=voter, now=now)
+        held = list(ballot.choices.values_list("option_id", flat=True))
+        Ballot.objects.filter(pk=ballot.pk).delete()
+        Option.objects.filter(pk__in=held).update(votes=F("votes") - 1)
+        Poll.objects.filter(pk=locked.pk).update(
+            ballot_count=F("ballot_count") - 1, revision=F("revision") + 1
+        )
+
+
+def _lock_ballot(*, poll: Poll | str, voter: User, now: datetime) -> tuple[Ballot, Poll, list]:
+    """In the caller's transaction: lock every option of the poll (by id), the voter's ballot,
+    then the poll; refuse unless the poll is open, allows changes and holds a ballot of theirs.
+    Returns the ballot, the poll as locked and its option ids."""
+    if isinstance(poll, Poll):
+        poll_id = poll.pk
+    else:
+        poll_id = Poll.objects.filter(public_id=poll).values_list("pk", flat=True).first()
+        if poll_id is None:
+            raise PollNotFound
+    options = list(
+        Option.objects.select_for_update()
+        .filter(poll_id=poll_id)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    ballot = (
+        Ballot.objects.select_for_update()
+        .filter(poll_id=poll_id, identity=user_identity(voter.pk))
+        .first()
+    )
+    locked = Poll.objects.select_for_update(no_key=True).filter(pk=poll_id).first()
+    if locked is None:
+        raise PollNotFound
+    if not locked.is_open(now=now):
+        raise PollClosed
+    if not locked.allow_vote_change:
+        raise VoteChangeNotAllowed
+    if ballot is None:
+        raise NotVoted
+    return ballot, locked, options
