@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 
 from polls import services
-from polls.models import AuditEntry, Ballot, Option, Poll, User
+from polls.models import AuditEntry, Ballot, Option, Poll, ResultsVisibility, User
 from polls.search import NUL_REFUSED, SEARCH_MAX_LENGTH, TOO_LONG
 from polls.services import checks
 from polls.services import polls as services_polls
@@ -327,6 +327,7 @@ def test_vote_page_refuses_get(signed_in, poll):
 
 
 def test_results_json_gives_counts_and_percentages(client, poll):
+    Poll.objects.filter(pk=poll.pk).update(results_visibility=ResultsVisibility.ALWAYS)
     services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
 
     data = client.get(reverse("polls:results", args=[poll.public_id])).json()
@@ -376,9 +377,8 @@ def test_results_json_is_the_apis_results_of_the_poll(client, poll):
     page = client.get(reverse("polls:results", args=[poll.public_id])).json()
     api = client.get(f"/api/polls/{poll.public_id}/").json()
 
-    assert page == {
-        name: api[name] for name in ("is_open", "closes_at", "closed_at", "total_votes", "options")
-    }
+    fields = ["is_open", "closes_at", "closed_at", "results_visibility", "results_hidden_until"]
+    assert page == {name: api[name] for name in [*fields, "total_votes", "options"]}
 
 
 def test_label_suggestions_are_the_apis_answer(client):
