@@ -90,7 +90,7 @@ def plan_of(sql: str) -> str:
     [
         (HOME, "poll_unclosed_created_idx"),
         (API_LIST, "poll_created_idx"),
-        (f"{API_LIST}?ordering=-total_votes", "poll_ballot_count_idx"),
+        (f"{API_LIST}?ordering=-total_votes", "poll_public_ballot_count_idx"),
         (f"{API_LIST}?ordering=closes_at", "poll_closes_idx"),
     ],
 )
