@@ -9,6 +9,7 @@ from .. import services
 from ..models import Ballot, Choice, Poll
 from .listing import IndexedChangeList
 from .polls import StatusFilter
+from .visibility import HIDDEN, ShowsResultsByRule, results_shown
 
 
 class BallotPollStatusFilter(StatusFilter):
@@ -22,9 +23,10 @@ class BallotPollStatusFilter(StatusFilter):
 
 
 @admin.register(Ballot)
-class BallotAdmin(admin.ModelAdmin):
+class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     """Read-only. Deleting a ballot removes it with services.ballot_remove, which takes its vote
-    off the count and records the removal, in one transaction."""
+    off the count and records the removal, in one transaction. Its choice is shown where the
+    poll's results are (ballots counted by option are the results)."""
 
     list_display = ["cast_at", "poll", "chosen", "voter"]
     list_select_related = ["poll", "voter"]
@@ -71,8 +73,13 @@ class BallotAdmin(admin.ModelAdmin):
             return getattr(Poll.objects, status)()
         return None
 
+    def results_poll(self, ballot):
+        return ballot.poll
+
     @admin.display(description="option")
     def chosen(self, ballot):
+        if not results_shown(ballot):
+            return HIDDEN
         return ", ".join(choice.option.label for choice in ballot.choices.all())
 
     def get_actions(self, request):
