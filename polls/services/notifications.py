@@ -8,22 +8,28 @@ from django.template.loader import render_to_string
 
 from ..models import Poll
 from .results import poll_results
+from .visibility import results_visible
 
 logger = logging.getLogger(__name__)
 
 
-def outcome_email(poll: Poll) -> EmailMultiAlternatives:
-    """The author's email on a close, text and HTML (templates/polls/email/poll_closed*): title,
-    total, per-option counts, and the winner, the tie or that nobody voted. Reads the poll's
-    options (prefetched when present) and its author."""
-    results = poll_results(poll=poll)
-    top = max((option.votes for option in results.options), default=0)
+def outcome_email(poll: Poll, *, recipient=None) -> EmailMultiAlternatives:
+    """The email on a close to `recipient` (the author, who always sees the results, unless
+    told otherwise), text and HTML (templates/polls/email/poll_closed*): title, total,
+    per-option counts, and the winner, the tie or that nobody voted, each only as far as the
+    visibility rule lets the recipient see them. Reads the poll's options (prefetched when
+    present) and its author."""
+    recipient = recipient or poll.author
+    shown = results_visible(poll=poll, viewer=recipient, voted=False)
+    results = poll_results(poll=poll, hidden=not shown)
+    top = max((option.votes for option in results.options), default=0) if shown else None
     context = {
         "poll": poll,
+        "results_shown": shown,
         "total": results.total_votes,
         "options": results.options,
         "top": top,
-        "leaders": [option.label for option in results.options if option.votes == top],
+        "leaders": [option.label for option in results.options if shown and option.votes == top],
     }
     # A header cannot hold a line break, whatever the title holds.
     subject = " ".join(render_to_string("polls/email/poll_closed_subject.txt", context).split())
@@ -31,7 +37,7 @@ def outcome_email(poll: Poll) -> EmailMultiAlternatives:
         subject[:200],
         render_to_string("polls/email/poll_closed.txt", context),
         settings.DEFAULT_FROM_EMAIL,
-        [poll.author.email],
+        [recipient.email],
     )
     message.attach_alternative(
         render_to_string("polls/email/poll_closed.html", context), "text/html"
