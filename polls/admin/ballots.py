@@ -89,6 +89,17 @@ class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
             actions[name] = (function, name, "Remove selected ballots and take their votes off")
         return actions
 
+    def get_deleted_objects(self, objs, request):
+        # The confirmation lists each ballot's choices: not where the poll's counts are hidden.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        polls = Poll.objects.filter(pk__in={ballot.poll_id for ballot in objs})
+        if all(
+            services.results_visible(poll=poll, viewer=request.user, voted=False) for poll in polls
+        ):
+            return deleted, counts, perms_needed, protected
+        ballots_only = [item for item in deleted if not isinstance(item, list)]
+        return ballots_only, counts, perms_needed, protected
+
     def has_add_permission(self, request):
         return False
 

@@ -55,3 +55,17 @@ def test_holders_of_the_permission_sort_by_votes_and_export(client):
         {"action": "export_results_csv", "_selected_action": [busy.pk]},
     )
     assert b",2,100.0,2" in exported.content
+
+
+@pytest.mark.parametrize(("permissions", "shown"), [((), False), ((services.VIEW_RESULTS,), True)])
+def test_removing_a_ballot_shows_its_choice_only_where_the_results_are_shown(
+    client, permissions, shown
+):
+    poll = PollFactory(labels=["Marmalade", "Honey"], results_visibility="author_only")
+    ballot = services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+    client.force_login(staff_with("polls.view_ballot", "polls.delete_ballot", *permissions))
+
+    response = client.get(reverse("admin:polls_ballot_delete", args=[ballot.pk]))
+
+    assert response.status_code == 200
+    assert ("Marmalade" in response.content.decode()) is shown
