@@ -1,7 +1,7 @@
 """Conditional GETs of a poll's live answers (results.json and the API's poll), for both faces.
 
-The answers differ between viewers (`my_vote` today, who may see what later), so browsers keep
-them privately and revalidate each time (`private, no-cache`; `no-store` would stop the
+The answers differ between viewers (`my_vote`, and whether the results are shown), so browsers
+keep them privately and revalidate each time (`private, no-cache`; `no-store` would stop the
 revalidation), and any cache keys them by the viewer's credentials (`Vary`). The ETag itself is
 polls.services.poll_etag's.
 """
@@ -25,7 +25,7 @@ def not_modified(
     carries If-None-Match; unparseable values match nothing (Django's parse_etags)."""
     if not request.META.get("HTTP_IF_NONE_MATCH"):
         return None
-    version = services.poll_version(public_id=public_id)
+    version = services.poll_version(public_id=public_id, viewer=viewer)
     if version is None:
         return None
     etag = services.poll_etag(version=version, viewer=viewer, now=now)
@@ -34,8 +34,8 @@ def not_modified(
 
 
 def answered(response: HttpResponseBase, *, poll: Poll, viewer, now: datetime):
-    """`response`, the answer built from `poll` (read with its author after `now` was taken),
-    with its ETag and the caching headers."""
+    """`response`, the answer built from `poll` (read with its author, and the viewer's ballot,
+    after `now` was taken), with its ETag and the caching headers."""
     version = services.PollVersion.of(poll)
     return revalidated(response, etag=services.poll_etag(version=version, viewer=viewer, now=now))
 

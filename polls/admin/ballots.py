@@ -9,6 +9,7 @@ from .. import services
 from ..models import Ballot, Choice, Poll
 from .listing import IndexedChangeList
 from .polls import StatusFilter
+from .visibility import HIDDEN, ShowsResultsByRule, results_shown
 
 
 class BallotPollStatusFilter(StatusFilter):
@@ -22,9 +23,10 @@ class BallotPollStatusFilter(StatusFilter):
 
 
 @admin.register(Ballot)
-class BallotAdmin(admin.ModelAdmin):
+class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     """Read-only. Deleting a ballot removes it with services.ballot_remove, which takes its vote
-    off the count and records the removal, in one transaction."""
+    off the count and records the removal, in one transaction. Its choice is shown where the
+    poll's results are (ballots counted by option are the results)."""
 
     list_display = ["cast_at", "poll", "chosen", "voter"]
     list_select_related = ["poll", "voter"]
@@ -72,8 +74,13 @@ class BallotAdmin(admin.ModelAdmin):
             return getattr(Poll.objects, status)()
         return None
 
+    def results_poll(self, ballot):
+        return ballot.poll
+
     @admin.display(description="choices")
     def chosen(self, ballot):
+        if not results_shown(ballot):
+            return HIDDEN
         return ", ".join(choice.option.label for choice in ballot.choices.all())
 
     def get_actions(self, request):
@@ -82,6 +89,17 @@ class BallotAdmin(admin.ModelAdmin):
             function, name, _ = actions["delete_selected"]
             actions[name] = (function, name, "Remove selected ballots and take their votes off")
         return actions
+
+    def get_deleted_objects(self, objs, request):
+        # The confirmation lists each ballot's choices: not where the poll's counts are hidden.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        polls = Poll.objects.filter(pk__in={ballot.poll_id for ballot in objs})
+        if all(
+            services.results_visible(poll=poll, viewer=request.user, voted=False) for poll in polls
+        ):
+            return deleted, counts, perms_needed, protected
+        ballots_only = [item for item in deleted if not isinstance(item, list)]
+        return ballots_only, counts, perms_needed, protected
 
     def has_add_permission(self, request):
         return False

@@ -18,6 +18,7 @@ from .audit import AuditedAdmin
 from .listing import IndexedChangeList
 from .poll_forms import OptionFormSet, PollAddForm, PollChangeForm, RescheduleForm
 from .site import SaveRefused, SavesThroughServices, adopt, plural, refusal_on_save
+from .visibility import HIDDEN, ShowsResultsByRule, results_shown
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -42,6 +43,10 @@ class OptionInline(admin.TabularInline):
     formset = OptionFormSet
     fields = ["position", "label", "votes"]
     extra = 0
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if results_shown(obj) else [f for f in fields if f != "votes"]
 
     def get_readonly_fields(self, request, obj=None):
         # Counts follow the ballots; labels are what people voted for once anyone has.
@@ -71,7 +76,7 @@ def current(poll: Poll) -> Poll:
 
 
 @admin.register(Poll)
-class PollAdmin(SavesThroughServices, AuditedAdmin):
+class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
     list_display = ["title", "author", "created_at", "closes_at", "is_open", "total_votes"]
     list_select_related = ["author"]
     # The orders that have an index (Poll.Meta.indexes); title and author have none.
@@ -91,6 +96,13 @@ class PollAdmin(SavesThroughServices, AuditedAdmin):
     def get_changelist(self, request, **kwargs):
         return IndexedChangeList
 
+    def get_sortable_by(self, request):
+        # An order by votes tells what hidden counts would: only for those who see them all.
+        sortable = super().get_sortable_by(request)
+        if request.user.has_perm(services.VIEW_RESULTS):
+            return sortable
+        return [column for column in sortable if column != "total_votes"]
+
     def get_search_results(self, request, queryset, search_term):
         """Django's search (each word in the title or the author's username), with the matching
         authors read first (one query a word), so that PostgreSQL answers the OR from two
@@ -106,7 +118,7 @@ class PollAdmin(SavesThroughServices, AuditedAdmin):
 
     @admin.display(description="votes", ordering="ballot_count")
     def total_votes(self, poll):
-        return poll.total_votes
+        return poll.total_votes if results_shown(poll) else HIDDEN
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -240,7 +252,12 @@ class PollAdmin(SavesThroughServices, AuditedAdmin):
         for message in refused:
             self.message_user(request, f"Not {action}ed: {message}", messages.ERROR)
 
-    @admin.action(description="Export results of selected polls as CSV", permissions=["view"])
+    def has_view_results_permission(self, request):
+        return request.user.has_perm(services.VIEW_RESULTS)
+
+    @admin.action(
+        description="Export results of selected polls as CSV", permissions=["view_results"]
+    )
     def export_results_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="votr-results.csv"'

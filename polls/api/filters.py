@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django_filters import fields as filter_fields
 from drf_spectacular.utils import extend_schema_field
 
-from polls.models import Poll, User
+from polls.models import PUBLIC_BALLOT_COUNT, Poll, User
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
@@ -53,7 +53,16 @@ class StatusFilter(django_filters.ChoiceFilter):
 
 class PollOrdering(django_filters.OrderingFilter):
     """Ties are broken by id, in the direction of the last ordering, so that pages never repeat
-    or skip a poll and each ordering reads one of the poll's (column, id) indexes."""
+    or skip a poll and each ordering reads one of the poll's (column, id) indexes. Total votes
+    order by the count everyone may see (PUBLIC_BALLOT_COUNT, -1 where results are hidden from
+    anyone), the same for every caller, so that the order says nothing a count would not."""
+
+    def get_ordering_value(self, param):
+        if param.removeprefix("-") == "total_votes":
+            return (
+                PUBLIC_BALLOT_COUNT.desc() if param.startswith("-") else PUBLIC_BALLOT_COUNT.asc()
+            )
+        return super().get_ordering_value(param)
 
     def filter(self, qs, value):
         if not value:
@@ -103,7 +112,9 @@ class PollFilterSet(django_filters.FilterSet):
                 "ballot_count": "total_votes",
             },
             help_text="Order by creation, closing time or total votes, a leading - for descending; "
-            "several, comma-separated, in turn. Default: -created_at.",
+            "several, comma-separated, in turn. Default: -created_at. Total votes order by the "
+            "counts shown to everyone: a poll whose results are hidden from anyone (until a "
+            "vote or the close, or for good) sorts as -1 votes, whoever asks.",
             error_messages={"invalid_choice": ORDERING_REFUSED},
         ),
         type="string",

@@ -14,7 +14,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from polls import services
-from polls.models import LABEL_MAX_LENGTH, MAX_OPTIONS, MIN_OPTIONS, TITLE_MAX_LENGTH, Poll, User
+from polls.models import (
+    LABEL_MAX_LENGTH,
+    MAX_OPTIONS,
+    MIN_OPTIONS,
+    TITLE_MAX_LENGTH,
+    Poll,
+    ResultsVisibility,
+    User,
+)
 
 from .errors import ERROR_CODES
 
@@ -98,41 +106,86 @@ class PasswordField(StrictCharField):
 # --- Output -----------------------------------------------------------------------------------
 
 
+HIDDEN = "Null while the results are hidden from the caller (see `results_hidden_until`)."
+RESULTS_HIDDEN_UNTIL = [
+    (services.UNTIL_VOTE, "the caller's vote (or the close)"),
+    (services.UNTIL_CLOSE, "the close"),
+    (services.NEVER, "never: only the author and holders of polls.view_results see them"),
+]
+
+
 class OptionResultSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
-    votes = serializers.IntegerField()
+    votes = serializers.IntegerField(allow_null=True, help_text=HIDDEN)
     percent = serializers.FloatField(
+        allow_null=True,
         help_text="Share of the voters who chose this option, 0 to 100, one decimal (where a "
-        "ballot may choose several, the shares add up to more than 100)."
+        f"ballot may choose several, the shares add up to more than 100). {HIDDEN}",
     )
 
 
 class PollResultsSerializer(serializers.ModelSerializer):
-    """Whether a poll is open and its results: part of every Poll in the API, and on its own
-    what the poll page's script polls for live results (polls:results)."""
+    """Whether a poll is open and its results, as the caller (the request's user) may see them
+    by the one visibility rule (polls.services.visibility): part of every Poll in the API, and
+    on its own what the poll page's script polls for live results (polls:results)."""
 
     closes_at = UTCDateTimeField(read_only=True)
     closed_at = UTCDateTimeField(read_only=True, allow_null=True)
     is_open = serializers.SerializerMethodField()
+    results_visibility = serializers.ChoiceField(
+        choices=ResultsVisibility.choices,
+        read_only=True,
+        help_text="Who sees the counts, and when. The author and holders of the "
+        "polls.view_results permission always do.",
+    )
+    results_hidden_until = serializers.SerializerMethodField()
     total_votes = serializers.SerializerMethodField()
     options = serializers.SerializerMethodField()
 
     class Meta:
         model = Poll
-        fields = ["is_open", "closes_at", "closed_at", "total_votes", "options"]
+        fields = [
+            "is_open",
+            "closes_at",
+            "closed_at",
+            "results_visibility",
+            "results_hidden_until",
+            "total_votes",
+            "options",
+        ]
         read_only_fields = fields
 
-    @staticmethod
-    def _results(poll: Poll) -> services.PollResults:
+    def _hidden_until(self, poll: Poll) -> str | None:
+        if not hasattr(poll, "_api_hidden_until"):
+            viewer = getattr(self.context.get("request"), "user", None)
+            poll._api_hidden_until = services.results_hidden_until(
+                poll=poll, viewer=viewer, voted=poll.voted_by_user()
+            )
+        return poll._api_hidden_until
+
+    def _results(self, poll: Poll) -> services.PollResults:
         if not hasattr(poll, "_api_results"):
-            poll._api_results = services.poll_results(poll=poll)
+            hidden = self._hidden_until(poll) is not None
+            poll._api_results = services.poll_results(poll=poll, hidden=hidden)
         return poll._api_results
 
     def get_is_open(self, poll: Poll) -> bool:
         return poll.is_open()
 
-    def get_total_votes(self, poll: Poll) -> int:
+    @extend_schema_field(
+        serializers.ChoiceField(
+            choices=RESULTS_HIDDEN_UNTIL,
+            allow_null=True,
+            help_text="Null when the caller sees the results; otherwise what they wait for: "
+            '"vote" (their vote, or the close), "close", or "never".',
+        )
+    )
+    def get_results_hidden_until(self, poll: Poll) -> str | None:
+        return self._hidden_until(poll)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, help_text=HIDDEN))
+    def get_total_votes(self, poll: Poll) -> int | None:
         return self._results(poll).total_votes
 
     @extend_schema_field(OptionResultSerializer(many=True))
@@ -195,6 +248,8 @@ class PollSerializer(PollResultsSerializer):
             "closes_at",
             "closed_at",
             "is_open",
+            "results_visibility",
+            "results_hidden_until",
             "total_votes",
             "options",
             "min_choices",

@@ -9,24 +9,30 @@ from django.template.loader import render_to_string
 from ..models import Poll
 from .outcome import OutcomeKind, outcome_sentence, poll_outcome
 from .results import poll_results
+from .visibility import results_visible
 
 logger = logging.getLogger(__name__)
 
 
-def outcome_email(poll: Poll) -> EmailMultiAlternatives:
-    """The author's email on a close, text and HTML (templates/polls/email/poll_closed*): title,
-    total, per-option counts, and the outcome in the poll page's words (the winner, the tie or
-    that nobody voted) with the leading options marked; the author may always see them. Reads
-    the poll's options (prefetched when present) and its author."""
-    results = poll_results(poll=poll)
-    outcome = poll_outcome(poll=poll, results=results)
+def outcome_email(poll: Poll, *, recipient=None) -> EmailMultiAlternatives:
+    """The email on a close to `recipient` (the author, who always sees the results, unless
+    told otherwise), text and HTML (templates/polls/email/poll_closed*): title, total,
+    per-option counts, and the outcome in the poll page's words (the winner, the tie or that
+    nobody voted) with the leading options marked, each only as far as the
+    visibility rule lets the recipient see them. Reads the poll's options (prefetched when
+    present) and its author."""
+    recipient = recipient or poll.author
+    shown = results_visible(poll=poll, viewer=recipient, voted=False)
+    results = poll_results(poll=poll, hidden=not shown)
+    outcome = poll_outcome(poll=poll, results=results) if shown else None
     context = {
         "poll": poll,
+        "results_shown": shown,
         "total": results.total_votes,
         "options": results.options,
-        "outcome": outcome_sentence(outcome),
-        "leaders": outcome.option_ids,
-        "leader_mark": "winner" if outcome.kind == OutcomeKind.WINNER else "tied",
+        "outcome": outcome_sentence(outcome) if shown else "",
+        "leaders": outcome.option_ids if shown else [],
+        "leader_mark": "winner" if shown and outcome.kind == OutcomeKind.WINNER else "tied",
     }
     # A header cannot hold a line break, whatever the title holds.
     subject = " ".join(render_to_string("polls/email/poll_closed_subject.txt", context).split())
@@ -34,7 +40,7 @@ def outcome_email(poll: Poll) -> EmailMultiAlternatives:
         subject[:200],
         render_to_string("polls/email/poll_closed.txt", context),
         settings.DEFAULT_FROM_EMAIL,
-        [poll.author.email],
+        [recipient.email],
     )
     message.attach_alternative(
         render_to_string("polls/email/poll_closed.html", context), "text/html"

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 
 from polls import services
-from polls.models import Ballot, Poll
+from polls.models import Ballot, Poll, ResultsVisibility
 from polls.tests.factories import PollFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +116,7 @@ def test_each_change_gives_a_new_etag(api, poll, url, change):
 
 
 def test_ballot_removal_gives_a_new_etag(api, poll, url):
+    Poll.objects.filter(pk=poll.pk).update(results_visibility=ResultsVisibility.ALWAYS)
     _vote(poll)
     etag = api.get(url)["ETag"]
 
@@ -221,33 +222,39 @@ def test_results_json_query_counts(api, django_assert_num_queries, options):
 
 
 def test_results_json_query_counts_signed_in(api, user, poll, django_assert_num_queries):
-    """The session and the user it names come first (the ETag covers the viewer)."""
+    """The session and the user it names come first (the ETag covers the viewer); then the
+    version, which says whether the viewer voted; results hidden from a viewer who has not are
+    hidden unless they hold polls.view_results, which costs two queries (their permissions,
+    their groups'). Authors and voters: test_results_visibility.py."""
     api.force_login(user)
     url = FACES["results"](poll)
     etag = api.get(url)["ETag"]
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         assert api.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
 def test_api_poll_query_counts(user, database_cache, django_assert_num_queries):
     """With the database cache: the token, the signed-in throttle (two), then for a 304 only
-    the poll's version; a 200 reads the poll, its options and the caller's ballot."""
+    the poll's version; a 200 reads the poll, its options and the caller's ballot. Either way
+    the caller's permissions (two), since the results are hidden from a caller who has not
+    voted unless they hold polls.view_results."""
     client = token_client(user)
     poll = PollFactory(labels=[f"Option {n}" for n in range(20)])
     url = FACES["api"](poll)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         etag = client.get(url)["ETag"]
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(6):
         assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
 def test_api_poll_query_counts_with_a_shared_cache(user, shared_cache, django_assert_num_queries):
     """With Redis (as in production) the token and the throttle count cost no query: a 304 is
-    the poll's version alone."""
+    the poll's version alone, for a caller who sees the results (a caller who does not: and
+    their permissions, test_api_poll_query_counts)."""
     client = token_client(user)
-    poll = PollFactory(labels=[f"Option {n}" for n in range(20)])
+    poll = PollFactory(labels=[f"Option {n}" for n in range(20)], results_visibility="always")
     url = FACES["api"](poll)
     client.get("/api/")  # an earlier request: the token is cached
 

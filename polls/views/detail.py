@@ -23,13 +23,22 @@ class PollDetailView(generic.DetailView):
         poll = self.object
         user = self.request.user
         voted_for = poll.choice_of_user()
-        results = services.poll_results(poll=poll)
-        is_open = poll.is_open()
+        voted = poll.voted_by_user()
+        now = timezone.now()
+        hidden_until = services.results_hidden_until(poll=poll, viewer=user, voted=voted, now=now)
+        results = services.poll_results(poll=poll, hidden=hidden_until is not None)
+        is_open = poll.is_open(now=now)
         context.update(
             results=results,
             is_open=is_open,
+            voted=voted,
             voted_for=next((o for o in results.options if o.id == voted_for), None),
-            show_results=voted_for is not None or not is_open,
+            show_results=hidden_until is None,
+            results_hidden_until=hidden_until,
+            # Shown by the viewer's privilege (author, polls.view_results): when others see them.
+            results_hidden_from_others=None
+            if hidden_until
+            else services.results_hidden_until(poll=poll, viewer=None, voted=voted, now=now),
             is_author=user.is_authenticated and user.pk == poll.author_id,
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
             **self._outcome_context(poll, results, is_open),
@@ -76,9 +85,9 @@ def poll_results_json(request, public_id):
     if unchanged := live.not_modified(request, public_id=public_id, viewer=request.user, now=now):
         return unchanged
     try:
-        poll = Poll.objects.with_results().get(public_id=public_id)
+        poll = Poll.objects.with_results().with_choice_of(request.user).get(public_id=public_id)
     except Poll.DoesNotExist:
         missing = JsonResponse({"detail": "There is no poll with that address."}, status=404)
         return live.revalidated(missing)
-    response = JsonResponse(PollResultsSerializer(poll).data)
+    response = JsonResponse(PollResultsSerializer(poll, context={"request": request}).data)
     return live.answered(response, poll=poll, viewer=request.user, now=now)

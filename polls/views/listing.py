@@ -24,7 +24,10 @@ class PollListView(UncountedListView):
         return _search(self.request, tell=True)
 
     def get_queryset(self):
-        return Poll.objects.open().search(self.search).for_listing()
+        # The viewer's ballots: whether an after-vote poll's count is theirs to see. The closed
+        # polls need none (voting no longer decides what anyone sees).
+        polls = Poll.objects.open().search(self.search).for_listing()
+        return polls.with_choice_of(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

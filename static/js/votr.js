@@ -145,10 +145,21 @@
     var lastTotal = totalEl ? Number(totalEl.textContent) : 0;
     var timer = null;
 
+    function hideCounts() {
+      // Hidden since the page was drawn (a new visibility setting, a permission taken back):
+      // the counts leave the page rather than showing "null votes" or stale numbers.
+      var counts = poll.querySelectorAll(".result-count, .result progress, .total");
+      Array.prototype.forEach.call(counts, function (el) { el.parentNode.removeChild(el); });
+      var note = poll.querySelector("[data-live-note]");
+      if (note) note.textContent = "The results are hidden now; reload the page to see when they appear.";
+      stop();
+    }
+
     function apply(data) {
+      if (data.total_votes === null) { hideCounts(); return; }
       data.options.forEach(function (option) {
         var row = poll.querySelector('[data-option-id="' + option.id + '"]');
-        if (!row) return;
+        if (!row || option.votes === null) return;
         row.querySelector("[data-votes]").textContent = option.votes;
         row.querySelector("[data-plural]").textContent = plural(option.votes);
         row.querySelector("[data-percent]").textContent = String(option.percent).replace(/\.0$/, "");

@@ -112,6 +112,8 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "closes_at",
         "closed_at",
         "is_open",
+        "results_visibility",
+        "results_hidden_until",
         "total_votes",
         "options",
         "min_choices",
