@@ -376,7 +376,9 @@ def test_delete_retracts_the_callers_vote(authed, user, voted):
     assert not Ballot.objects.exists()
     assert counts(voted) == [0, 0, 0, 0]
     body = authed.get(f"/api/polls/{voted.public_id}/").json()
-    assert (body["my_vote"], body["my_choices"], body["total_votes"]) == (None, [], 0)
+    # No longer a voter, the caller waits for a vote again to see the counts (after_vote).
+    assert (body["my_vote"], body["my_choices"], body["total_votes"]) == (None, [], None)
+    assert body["results_hidden_until"] == "vote"
     # And the caller may vote again.
     again = authed.post(votes_url(voted), {"options": ids(voted, "C")}, format="json")
     assert again.status_code == 201
