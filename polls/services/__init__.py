@@ -8,13 +8,27 @@ accounts.services (not re-exported here: they build on these modules, which woul
 """
 
 from .audit import audit_record
-from .checks import WORDING_FIXED, closing_time_errors, poll_errors, poll_wording_errors
+from .checks import (
+    WORDING_FIXED,
+    clean_description,
+    closing_time_errors,
+    poll_errors,
+    poll_wording_errors,
+)
 from .closing import (
     POLLS_CLOSE_DUE_LIMIT,
     poll_close_if_due,
     poll_notify_closed,
     poll_schedule_close,
     polls_close_due,
+)
+from .editing import (
+    EDITABLE,
+    FIXED_ONCE_VOTED,
+    poll_edit,
+    poll_edit_errors,
+    poll_fixed_fields,
+    poll_reopen,
 )
 from .errors import (
     DUPLICATE_LABEL,
@@ -35,6 +49,8 @@ from .permissions import (
     DELETE_BALLOT,
     DELETE_POLL,
     permissions_not_held,
+    user_may_change_poll,
+    user_may_delete_poll,
     user_may_manage,
 )
 from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
@@ -56,6 +72,8 @@ __all__ = [
     "DELETE_BALLOT",
     "DELETE_POLL",
     "DUPLICATE_LABEL",
+    "EDITABLE",
+    "FIXED_ONCE_VOTED",
     "MAX_MESSAGES_PER_FIELD",
     "NEVER",
     "POLLS_CLOSE_DUE_LIMIT",
@@ -76,15 +94,20 @@ __all__ = [
     "audit_record",
     "ballot_remove",
     "capped_messages",
+    "clean_description",
     "closing_time_errors",
     "permissions_not_held",
     "poll_close",
     "poll_close_if_due",
     "poll_create",
     "poll_delete",
+    "poll_edit",
+    "poll_edit_errors",
     "poll_errors",
     "poll_etag",
+    "poll_fixed_fields",
     "poll_notify_closed",
+    "poll_reopen",
     "poll_reschedule",
     "poll_results",
     "poll_reword",
@@ -96,6 +119,8 @@ __all__ = [
     "poll_version",
     "polls_close_due",
     "too_many_options",
+    "user_may_change_poll",
+    "user_may_delete_poll",
     "user_may_manage",
     "vote_cast",
     "voter_ballots_remove",
