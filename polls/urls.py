@@ -32,5 +32,18 @@ urlpatterns = [
     ),
     path("polls/<public_id:public_id>/vote", views.VoteView.as_view(), name="vote"),
     path("polls/<public_id:public_id>/close", views.PollCloseView.as_view(), name="close"),
+    path("polls/<public_id:public_id>/manage", views.PollManageView.as_view(), name="manage"),
+    path("polls/<public_id:public_id>/edit", views.PollEditView.as_view(), name="edit"),
+    path(
+        "polls/<public_id:public_id>/extend",
+        views.PollRescheduleView.as_view(action="extend"),
+        name="extend",
+    ),
+    path(
+        "polls/<public_id:public_id>/reopen",
+        views.PollRescheduleView.as_view(action="reopen"),
+        name="reopen",
+    ),
+    path("polls/<public_id:public_id>/delete", views.PollDeleteView.as_view(), name="delete"),
     path("polls/<public_id:public_id>/results.json", views.poll_results_json, name="results"),
 ]

@@ -4,6 +4,7 @@ from .authoring import PollCloseView, PollCreateView
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
+from .managing import PollDeleteView, PollEditView, PollManageView, PollRescheduleView
 from .voting import VoteView
 
 __all__ = [
@@ -11,8 +12,12 @@ __all__ = [
     "MyPollsView",
     "PollCloseView",
     "PollCreateView",
+    "PollDeleteView",
     "PollDetailView",
+    "PollEditView",
     "PollListView",
+    "PollManageView",
+    "PollRescheduleView",
     "RateLimitedPostMixin",
     "UncountedListView",
     "VoteView",

@@ -31,6 +31,10 @@ class PollDetailView(generic.DetailView):
             voted_for=next((o for o in results.options if o.id == voted_for), None),
             show_results=voted_for is not None or not is_open,
             is_author=user.is_authenticated and user.pk == poll.author_id,
+            # is_staff first only spares other voters the permission queries.
+            may_manage=user.is_authenticated
+            and (user.pk == poll.author_id or user.is_staff)
+            and services.user_may_change_poll(by=user, poll=poll),
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
         )
         return context
