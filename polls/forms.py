@@ -190,9 +190,11 @@ class PollSettingsForm(forms.Form):
     def settings(self, *, option_count: int) -> dict:
         """The settings as services.poll_create and poll_edit take them."""
         data = self.cleaned_data
-        multiple = data["multiple"]
-        fewest = data["min_choices"] if multiple and data["min_choices"] is not None else 1
-        most = data["max_choices"] if data["max_choices"] is not None else max(option_count, 1)
+        multiple = data.get("multiple")
+        fewest = data.get("min_choices") if multiple else None
+        most = data.get("max_choices")
+        fewest = 1 if fewest is None else fewest
+        most = max(option_count, 1) if most is None else most
         return {
             "description": data["description"],
             "results_visibility": data["results_visibility"] or ResultsVisibility.AFTER_VOTE,

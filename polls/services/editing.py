@@ -126,8 +126,9 @@ def poll_edit_errors(*, poll: Poll, now: datetime | None = None, **changes) -> d
 
 def poll_fixed_fields(*, poll: Poll) -> frozenset[str]:
     """What poll_edit refuses to change in `poll` now: FIXED_ONCE_VOTED once anyone has voted,
-    else nothing (a page shows only the rest, and says why)."""
-    options = list(Option.objects.filter(poll_id=poll.pk))
+    else nothing (a page shows only the rest, and says why). Reads the poll's options as
+    prefetched, if they are."""
+    options = list(poll.options.all())
     return FIXED_ONCE_VOTED if _has_votes(poll_id=poll.pk, options=options) else frozenset()
 
 

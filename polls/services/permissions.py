@@ -32,7 +32,7 @@ def user_may_delete_poll(*, by: User, poll: Poll, voted: bool) -> bool:
     """Whether poll_delete lets `by` delete `poll`, in which someone has voted or not."""
     if not by.is_authenticated:
         return False
-    return by.has_perm(DELETE_POLL) or (by.pk == poll.author_id and not voted)
+    return (by.pk == poll.author_id and not voted) or by.has_perm(DELETE_POLL)
 
 
 def user_may_manage(*, by: User, user: User) -> bool:
