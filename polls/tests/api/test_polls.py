@@ -35,11 +35,15 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "id",
         "url",
         "title",
+        "description",
         "author",
         "created_at",
         "closes_at",
         "closed_at",
         "is_open",
+        "results_visibility",
+        "unlisted",
+        "shuffle_options",
         "total_votes",
         "options",
         "my_vote",
@@ -55,6 +59,8 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
     ]
     assert body["my_vote"] is None
     assert body["closed_at"] is None
+    assert (body["description"], body["results_visibility"]) == ("", "after_vote")
+    assert (body["unlisted"], body["shuffle_options"]) == (False, False)
 
 
 def test_datetimes_are_iso_8601_in_utc_with_an_offset(api):
