@@ -44,10 +44,11 @@ class PollEditForm(PollSettingsForm):
                 "results_visibility": poll.results_visibility,
                 "multiple": multiple,
                 "min_choices": poll.min_choices,
-                # "Every option" stays every option when options are added or removed.
-                "max_choices": None
-                if multiple and poll.max_choices == len(labels)
-                else (poll.max_choices),
+                # Empty is every option: it stays every option as options come and go, and a
+                # single-choice poll made multiple starts as approval voting.
+                "max_choices": (
+                    poll.max_choices if multiple and poll.max_choices < len(labels) else None
+                ),
                 "allow_vote_change": poll.allow_vote_change,
                 "unlisted": poll.unlisted,
                 "shuffle_options": poll.shuffle_options,

@@ -295,6 +295,8 @@
       preview.querySelector("[data-preview-closes]").textContent = closesOnText() ||
         (duration() > 0 ? "Closes " + relativeText(closesAt, now) : "Pick a closing time");
       var options = preview.querySelector("[data-preview-options]");
+      var multiple = form.querySelector("[data-multiple]");
+      options.classList.toggle("is-multiple", Boolean(multiple && multiple.checked));
       options.textContent = "";
       rows().forEach(function (row, index) {
         var value = row.querySelector("[data-option-input]").value.trim();
