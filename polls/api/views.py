@@ -22,12 +22,11 @@ from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
 from .errors import NON_FIELD, LockedOut
 from .filters import DEFAULT_ORDERING, PollFilterSet
+from .poll_inputs import PollCreateInput, PollEditInput
 from .serializers import (
     SIGN_UP_ACCEPTED,
     ErrorSerializer,
     OptionLabelsSerializer,
-    PollCreateInput,
-    PollEditInput,
     PollSerializer,
     SignUpAcceptedSerializer,
     SignUpInput,

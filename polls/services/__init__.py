@@ -28,7 +28,6 @@ from .editing import (
     poll_edit,
     poll_edit_errors,
     poll_fixed_fields,
-    poll_reopen,
 )
 from .errors import (
     DUPLICATE_LABEL,
@@ -53,7 +52,14 @@ from .permissions import (
     user_may_delete_poll,
     user_may_manage,
 )
-from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
+from .polls import (
+    poll_close,
+    poll_create,
+    poll_delete,
+    poll_reopen,
+    poll_reschedule,
+    poll_reword,
+)
 from .results import OptionResult, PollResults, PollVersion, poll_etag, poll_results, poll_version
 from .visibility import (
     NEVER,

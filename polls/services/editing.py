@@ -54,7 +54,6 @@ LABELS_BY_ID = "Give the new labels as {option id: label}."
 NOT_IN_POLL = "That option is not part of this poll."
 NOT_A_TIME = "Give the closing time as a date and time."
 POLL_GONE = "This poll has been deleted."
-REOPEN_OPEN = "This poll is open: extend it instead."
 # Where options are parked while they move, clear of every real position (1 to MAX_OPTIONS).
 PARKED_POSITION = 1000
 
@@ -130,17 +129,6 @@ def poll_fixed_fields(*, poll: Poll) -> frozenset[str]:
     prefetched, if they are."""
     options = list(poll.options.all())
     return FIXED_ONCE_VOTED if _has_votes(poll_id=poll.pk, options=options) else frozenset()
-
-
-def poll_reopen(*, poll: Poll, closes_at: datetime, by: User, now: datetime | None = None) -> Poll:
-    """Open a closed poll again until `closes_at` (poll_reschedule's rules and audit entry).
-    An open poll is refused, under `closes_at`: it is extended, not reopened."""
-    if not _may_change_poll(by, poll):
-        raise NotAllowed("Only the poll's author or staff can reopen it.")
-    now = now or timezone.now()
-    if poll.is_open(now=now):
-        raise ValidationError({"closes_at": [REOPEN_OPEN]})
-    return poll_reschedule(poll=poll, closes_at=closes_at, by=by, now=now)
 
 
 def _labels_in_order(options) -> list[str]:

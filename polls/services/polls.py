@@ -35,6 +35,7 @@ User = get_user_model()
 
 EXTEND_LATER = "To extend a poll, choose a time later than its closing time."
 CLOSED_NOT_EXTENDED = "Only an open poll can be extended: this one is closed."
+REOPEN_OPEN = "This poll is open: extend it instead."
 
 
 def poll_create(
@@ -152,6 +153,17 @@ def poll_reschedule(
             )
         transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
     return poll
+
+
+def poll_reopen(*, poll: Poll, closes_at: datetime, by: User, now: datetime | None = None) -> Poll:
+    """Open a closed poll again until `closes_at` (poll_reschedule's rules and audit entry).
+    An open poll is refused, under `closes_at`: it is extended, not reopened."""
+    if not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can reopen it.")
+    now = now or timezone.now()
+    if poll.is_open(now=now):
+        raise ValidationError({"closes_at": [REOPEN_OPEN]})
+    return poll_reschedule(poll=poll, closes_at=closes_at, by=by, now=now)
 
 
 def poll_delete(*, poll: Poll, by: User) -> None:

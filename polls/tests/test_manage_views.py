@@ -347,7 +347,7 @@ def test_reopen_a_closed_poll_with_a_new_closing_time(as_author, poll):
 
 def test_reopen_an_open_poll_is_refused(as_author, poll):
     response = as_author.post(url("reopen", poll), {"days": "2", "hours": "0", "minutes": "0"})
-    assert response.context["closing_form"].errors == {"days": [editing.REOPEN_OPEN]}
+    assert response.context["closing_form"].errors == {"days": [services_polls.REOPEN_OPEN]}
 
 
 def test_a_bad_picker_value_is_an_error_on_the_manage_page(as_author, poll):

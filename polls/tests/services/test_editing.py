@@ -10,6 +10,7 @@ from django.utils import timezone
 from polls import services
 from polls.models import AuditEntry, Option, Poll, ResultsVisibility
 from polls.services import editing
+from polls.services import polls as services_polls
 
 from ..factories import PollFactory, UserFactory, staff_with
 
@@ -359,7 +360,7 @@ def test_reopen_opens_a_closed_poll_until_the_new_time(poll, author):
 def test_reopen_refuses_an_open_poll(poll, author):
     with pytest.raises(ValidationError) as raised:
         services.poll_reopen(poll=poll, closes_at=timezone.now() + timedelta(days=3), by=author)
-    assert raised.value.message_dict == {"closes_at": [editing.REOPEN_OPEN]}
+    assert raised.value.message_dict == {"closes_at": [services_polls.REOPEN_OPEN]}
 
 
 def test_reopen_by_anyone_else_is_not_allowed(poll):
