@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from . import services
-from .forms import OptionLabelsField, PollSettingsForm, _edited_rows, _option_rows
+from .forms import OptionLabelsField, PollSettingsForm, _edited_rows, _option_rows, _typed
 from .models import LABEL_MAX_LENGTH, Poll
 
 # The form's fields that each fixed part of a poll removes.
@@ -68,8 +68,7 @@ class PollEditForm(PollSettingsForm):
         return _edited_rows(self) if "options" in self.fields else None
 
     def typed(self) -> dict:
-        typed = {name: self.data.get(name) for name in self.fields if name != "options"}
-        return {name: value for name, value in typed.items() if value is not None}
+        return _typed(self)
 
     def changes(self) -> dict:
         """What the page sends to poll_edit: every field it shows (poll_edit ignores a value

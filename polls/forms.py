@@ -230,9 +230,7 @@ class PollForm(ClosingTimeForm, PollSettingsForm):
         return _edited_rows(self)
 
     def typed(self) -> dict:
-        """What was typed in every field but the options, to show again unjudged."""
-        typed = {name: self.data.get(name) for name in self.fields if name != "options"}
-        return {name: value for name, value in typed.items() if value is not None}
+        return _typed(self)
 
     def option_labels(self) -> list[str]:
         # Blank rows are rows the author did not use, not options.
@@ -259,6 +257,12 @@ class PollForm(ClosingTimeForm, PollSettingsForm):
                 {"title": "title", "options": "options", "closes_at": self.closing_error_field()},
             )
             return None
+
+
+def _typed(form) -> dict:
+    """What was typed in every field but the options, to show again unjudged."""
+    typed = {name: form.data.get(name) for name in form.fields if name != "options"}
+    return {name: value for name, value in typed.items() if value is not None}
 
 
 def _option_rows(form) -> list[str]:
