@@ -8,6 +8,26 @@ from .. import services
 from ..models import Poll
 from .site import add_service_errors
 
+SETTINGS = [
+    "description",
+    "results_visibility",
+    "min_choices",
+    "max_choices",
+    "allow_vote_change",
+    "unlisted",
+    "shuffle_options",
+]
+SETTINGS_HELP = {
+    "description": "Plain text under the question; line breaks are kept.",
+    "results_visibility": "Who sees the counts (the author and holders of polls.view_results "
+    "always do).",
+    "min_choices": "The fewest options a ballot holds. Fixed once anyone has voted.",
+    "max_choices": "The most options a ballot holds, up to the number of options (1 and 1: "
+    "single choice; 1 and every option: approval voting). Fixed once anyone has voted.",
+    "unlisted": "Reachable by its link only: in no list, search or suggestion but its author's.",
+    "shuffle_options": "Each voter sees the options in their own random order.",
+}
+
 
 class PollAddForm(forms.ModelForm):
     """Checked by services.poll_errors; PollAdmin.save_model creates it with poll_create."""
@@ -19,11 +39,14 @@ class PollAddForm(forms.ModelForm):
 
     class Meta:
         model = Poll
-        fields = ["title", "options", "closes_at"]
-        help_texts = {"closes_at": "1 minute to 30 days from now (UTC)."}
+        fields = ["title", "options", "closes_at", *SETTINGS]
+        help_texts = {"closes_at": "1 minute to 30 days from now (UTC).", **SETTINGS_HELP}
 
     def option_labels(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
+
+    def settings(self) -> dict:
+        return {name: self.cleaned_data[name] for name in SETTINGS}
 
     def clean(self):
         cleaned_data = super().clean()
@@ -33,42 +56,45 @@ class PollAddForm(forms.ModelForm):
             title=cleaned_data["title"],
             option_labels=self.option_labels(),
             closes_at=cleaned_data["closes_at"],
+            **self.settings(),
         )
         add_service_errors(self, errors)
         return cleaned_data
 
 
 class PollChangeForm(forms.ModelForm):
-    """A new question is checked by services.poll_wording_errors (only before the first vote),
-    a new closing time by services.closing_time_errors (a closed poll opens again);
-    PollAdmin.save_model writes them with poll_reword and poll_reschedule."""
+    """What changed is checked by services.poll_edit_errors (the question and the choice limits
+    only before the first vote; a new closing time reopens a closed poll); PollAdmin.save_model
+    writes it with poll_edit."""
 
     class Meta:
         model = Poll
-        fields = ["title", "closes_at"]
+        fields = ["title", "closes_at", *SETTINGS]
         help_texts = {
             "title": "Can change only while nobody has voted.",
             "closes_at": "1 minute to 30 days from now (UTC). A closed poll opens again.",
+            **SETTINGS_HELP,
         }
+
+    def changes(self) -> dict:
+        """The fields changed, as services.poll_edit takes them (the choice limits as a pair)."""
+        changed = {name: self.cleaned_data[name] for name in self.changed_data}
+        if "min_choices" in changed or "max_choices" in changed:
+            changed["min_choices"] = self.cleaned_data["min_choices"]
+            changed["max_choices"] = self.cleaned_data["max_choices"]
+        return changed
 
     def clean(self):
         cleaned_data = super().clean()
         if self.errors:
             return cleaned_data
-        errors = {}
-        if "title" in self.changed_data:
-            errors = services.poll_wording_errors(poll=self.instance, title=cleaned_data["title"])
-        if "closes_at" in self.changed_data:
-            closing = services.closing_time_errors(closes_at=cleaned_data["closes_at"])
-            if closing:
-                errors["closes_at"] = closing
-        add_service_errors(self, errors)
+        add_service_errors(self, services.poll_edit_errors(poll=self.instance, **self.changes()))
         return cleaned_data
 
 
 class OptionFormSet(forms.BaseInlineFormSet):
     """New labels are checked by services.poll_wording_errors, which refuses them once anyone
-    has voted; PollAdmin.save_formset writes them with poll_reword."""
+    has voted; PollAdmin.save_formset writes them with poll_edit."""
 
     def changed_labels(self) -> dict[int, str]:
         return {

@@ -1,5 +1,5 @@
-"""Polls and their options: add and change through the services, close, reopen, extend and
-export as actions."""
+"""Polls and their options: add and change (settings included) through the services, close,
+reopen, extend and export as actions."""
 
 import csv
 
@@ -16,7 +16,7 @@ from .. import services
 from ..models import Option, Poll, User
 from .audit import AuditedAdmin
 from .listing import IndexedChangeList
-from .poll_forms import OptionFormSet, PollAddForm, PollChangeForm, RescheduleForm
+from .poll_forms import SETTINGS, OptionFormSet, PollAddForm, PollChangeForm, RescheduleForm
 from .site import SaveRefused, SavesThroughServices, adopt, plural, refusal_on_save
 from .visibility import HIDDEN, ShowsResultsByRule, results_shown
 
@@ -121,10 +121,12 @@ class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
         return poll.total_votes if results_shown(poll) else HIDDEN
 
     def get_fieldsets(self, request, obj=None):
+        settings = ("Settings", {"fields": SETTINGS})
         if obj is None:
-            return [(None, {"fields": ["title", "options", "closes_at"]})]
+            return [(None, {"fields": ["title", "options", "closes_at"]}), settings]
         return [
             (None, {"fields": ["title", "closes_at"]}),
+            settings,
             ("Record", {"fields": self.readonly_fields}),
         ]
 
@@ -136,8 +138,8 @@ class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
         return [OptionInline] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        """poll_create for a new poll; poll_reword and poll_reschedule, which record what they
-        change in the audit log, for a changed one."""
+        """poll_create for a new poll; poll_edit, which records each change in the audit log,
+        for a changed one."""
         data = form.cleaned_data
         with refusal_on_save():
             if not change:
@@ -146,22 +148,19 @@ class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
                     title=data["title"],
                     option_labels=form.option_labels(),
                     closes_at=data["closes_at"],
+                    **form.settings(),
                 )
                 adopt(obj, poll)
                 return
-            if "title" in form.changed_data:
-                services.poll_reword(poll=current(obj), title=data["title"], by=request.user)
-            if "closes_at" in form.changed_data:
-                services.poll_reschedule(
-                    poll=current(obj), closes_at=data["closes_at"], by=request.user
-                )
+            if changes := form.changes():
+                services.poll_edit(poll=current(obj), by=request.user, **changes)
 
     def save_formset(self, request, form, formset, change):
         labels = formset.changed_labels()
         formset.save(commit=False)  # only lists what changed, for the admin's history message
         if labels:
             with refusal_on_save():
-                services.poll_reword(poll=current(form.instance), labels=labels, by=request.user)
+                services.poll_edit(poll=current(form.instance), labels=labels, by=request.user)
 
     def log_change(self, request, obj, message):
         # Every change to a poll goes through a service, which records it: Django's history only.

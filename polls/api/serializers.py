@@ -18,7 +18,6 @@ from polls.models import (
     LABEL_MAX_LENGTH,
     MAX_OPTIONS,
     MIN_OPTIONS,
-    TITLE_MAX_LENGTH,
     Poll,
     ResultsVisibility,
     User,
@@ -243,6 +242,7 @@ class PollSerializer(PollResultsSerializer):
             "id",
             "url",
             "title",
+            "description",
             "author",
             "created_at",
             "closes_at",
@@ -250,6 +250,8 @@ class PollSerializer(PollResultsSerializer):
             "is_open",
             "results_visibility",
             "results_hidden_until",
+            "unlisted",
+            "shuffle_options",
             "total_votes",
             "options",
             "min_choices",
@@ -334,28 +336,7 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
-# --- Input ------------------------------------------------------------------------------------
-
-
-class PollCreateInput(serializers.Serializer):
-    title = StrictCharField(
-        allow_blank=False,
-        max_length=TITLE_MAX_LENGTH,
-        error_messages={"blank": "The question cannot be blank."},
-    )
-    options = OptionLabelsField(
-        help_text="2 to 20 labels, different ignoring case and look-alikes."
-    )
-    closes_at = UTCDateTimeField(
-        required=False, allow_null=True, help_text="ISO 8601 with offset; default: in 24 hours."
-    )
-
-
-class PollRescheduleInput(serializers.Serializer):
-    closes_at = UTCDateTimeField(
-        required=False,
-        help_text="ISO 8601 with offset, 1 minute to 30 days ahead. Without it, nothing changes.",
-    )
+# --- Input (a poll's words and settings: poll_inputs.py) ---------------------------------------
 
 
 class OptionIdsField(serializers.ListField):

@@ -22,12 +22,11 @@ from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 
 from .errors import NON_FIELD, LockedOut
 from .filters import DEFAULT_ORDERING, PollFilterSet
+from .poll_inputs import PollCreateInput, PollEditInput
 from .serializers import (
     SIGN_UP_ACCEPTED,
     ErrorSerializer,
     OptionLabelsSerializer,
-    PollCreateInput,
-    PollRescheduleInput,
     PollSerializer,
     SignUpAcceptedSerializer,
     SignUpInput,
@@ -67,7 +66,7 @@ class PollViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Polls: list, create, read, reschedule, delete; vote in one; close one."""
+    """Polls: list, create, read, change, delete; vote in one; close one."""
 
     serializer_class = PollSerializer
     lookup_field = "public_id"
@@ -125,34 +124,41 @@ class PollViewSet(
         responses={201: PollSerializer},
         summary="Create a poll",
         description="Ask a question with 2 to 20 options, open until `closes_at` (default: "
-        "24 hours from now). Answers with the poll; Location holds its address.",
+        "24 hours from now), with its settings (each optional: a single-choice poll whose "
+        "results show after voting). Answers with the poll; Location holds its address.",
     )
     def create(self, request):
         data = self._input(PollCreateInput)
         poll = services.poll_create(
             author=request.user,
-            title=data["title"],
-            option_labels=data["options"],
-            closes_at=data.get("closes_at"),
+            title=data.pop("title"),
+            option_labels=data.pop("options"),
+            **data,
         )
         return self._answer(poll, status.HTTP_201_CREATED)
 
     @extend_schema(
-        request=PollRescheduleInput,
+        request=PollEditInput,
         responses={200: PollSerializer},
-        summary="Reschedule a poll",
-        description="Move the closing time: the poll's author, or anyone holding the "
-        "`polls.change_poll` permission. A closed poll opens again. "
-        "The body is a JSON object: without `closes_at` (`{}`), nothing changes.",
+        summary="Change a poll",
+        description="Change any of the fields given: its author, or anyone holding the "
+        "`polls.change_poll` permission. Before the first vote anything may change; after it, "
+        "the question, the options and the choice limits are fixed (a value equal to the "
+        "current one is no change), while the description, closing time, results visibility, "
+        "unlisted, shuffle and vote changes stay editable. A new closing time opens a closed "
+        "poll again. All or nothing; the body is a JSON object, `{}` changes nothing.",
     )
     def partial_update(self, request, public_id):
         if request.stream is None:  # no body at all: the schema requires one, `{}` at least
             raise ValidationError(
                 {NON_FIELD: ["Send a JSON object with the fields to change ({} changes nothing)."]}
             )
-        data = self._input(PollRescheduleInput)
+        changes = self._input(PollEditInput)
+        if "options" in changes:
+            name, value = changes.pop("options")
+            changes[name] = value
         poll = self._target()
-        services.poll_reschedule(poll=poll, closes_at=data.get("closes_at"), by=request.user)
+        services.poll_edit(poll=poll, by=request.user, **changes)
         return self._answer(poll)
 
     @extend_schema(

@@ -8,13 +8,26 @@ accounts.services (not re-exported here: they build on these modules, which woul
 """
 
 from .audit import audit_record
-from .checks import WORDING_FIXED, closing_time_errors, poll_errors, poll_wording_errors
+from .checks import (
+    WORDING_FIXED,
+    clean_description,
+    closing_time_errors,
+    poll_errors,
+    poll_wording_errors,
+)
 from .closing import (
     POLLS_CLOSE_DUE_LIMIT,
     poll_close_if_due,
     poll_notify_closed,
     poll_schedule_close,
     polls_close_due,
+)
+from .editing import (
+    EDITABLE,
+    FIXED_ONCE_VOTED,
+    poll_edit,
+    poll_edit_errors,
+    poll_fixed_fields,
 )
 from .errors import (
     DUPLICATE_LABEL,
@@ -44,9 +57,18 @@ from .permissions import (
     DELETE_BALLOT,
     DELETE_POLL,
     permissions_not_held,
+    user_may_change_poll,
+    user_may_delete_poll,
     user_may_manage,
 )
-from .polls import poll_close, poll_create, poll_delete, poll_reschedule, poll_reword
+from .polls import (
+    poll_close,
+    poll_create,
+    poll_delete,
+    poll_reopen,
+    poll_reschedule,
+    poll_reword,
+)
 from .results import OptionResult, PollResults, PollVersion, poll_etag, poll_results, poll_version
 from .visibility import (
     NEVER,
@@ -67,6 +89,8 @@ __all__ = [
     "DELETE_POLL",
     "DUPLICATE_LABEL",
     "EXPORT_REFUSED",
+    "EDITABLE",
+    "FIXED_ONCE_VOTED",
     "MAX_MESSAGES_PER_FIELD",
     "NEVER",
     "POLLS_CLOSE_DUE_LIMIT",
@@ -96,6 +120,7 @@ __all__ = [
     "audit_record",
     "ballot_remove",
     "capped_messages",
+    "clean_description",
     "closing_time_errors",
     "outcome_sentence",
     "permissions_not_held",
@@ -103,11 +128,15 @@ __all__ = [
     "poll_close_if_due",
     "poll_create",
     "poll_delete",
+    "poll_edit",
+    "poll_edit_errors",
     "poll_errors",
     "poll_outcome",
     "poll_etag",
     "poll_export",
+    "poll_fixed_fields",
     "poll_notify_closed",
+    "poll_reopen",
     "poll_reschedule",
     "poll_results",
     "poll_reword",
@@ -119,6 +148,8 @@ __all__ = [
     "poll_version",
     "polls_close_due",
     "too_many_options",
+    "user_may_change_poll",
+    "user_may_delete_poll",
     "user_may_manage",
     "vote_cast",
     "vote_change",

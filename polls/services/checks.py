@@ -1,20 +1,24 @@
-"""The pure checks of a poll's words and closing time, shared by poll_create and poll_reword
-(and by any form that wants the same answer before writing)."""
+"""The pure checks of a poll's words, settings and closing time, shared by poll_create,
+poll_reword and poll_edit (and by any form that wants the same answer before writing)."""
 
+import unicodedata
 from datetime import datetime
 
 from django.utils import timezone
 
 from ..labels import label_key
 from ..models import (
+    DESCRIPTION_MAX_LENGTH,
     LABEL_MAX_LENGTH,
     MAX_OPTIONS,
     MAX_POLL_DURATION,
     MIN_OPTIONS,
     MIN_POLL_DURATION,
     TITLE_MAX_LENGTH,
+    Ballot,
     Option,
     Poll,
+    ResultsVisibility,
 )
 from .errors import TOO_FEW_OPTIONS, capped_messages, too_many_options
 
@@ -72,6 +76,106 @@ def _clean_option_labels(option_labels) -> tuple[list[str], list[str]]:
 
 WORDING_FIXED = "Somebody has voted in this poll: its wording can no longer change."
 
+# Line breaks a description may hold, each stored as "\n"; any other control character is
+# refused (a tab, a bell, an escape sequence would show as nothing or as garbage).
+LINE_BREAKS = ("\r\n", "\r", "\x85", "\u2028", "\u2029")
+
+
+def clean_description(description):
+    """The description as stored: line breaks as "\\n", no whitespace around it. Anything
+    that is not text is returned as it is, for _description_errors to refuse."""
+    if not isinstance(description, str):
+        return description
+    for line_break in LINE_BREAKS:
+        description = description.replace(line_break, "\n")
+    return description.strip()
+
+
+def _description_errors(description) -> list[str]:
+    """What is wrong with a description already passed through clean_description."""
+    if not isinstance(description, str):
+        return ["The description must be text."]
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        return [
+            f"The description must be at most {DESCRIPTION_MAX_LENGTH} characters "
+            f"(it has {len(description)})."
+        ]
+    for position, character in enumerate(description, start=1):
+        if character != "\n" and unicodedata.category(character) == "Cc":
+            return [
+                f"The description contains a control character (U+{ord(character):04X}, "
+                f"character {position}); only line breaks are allowed."
+            ]
+    return []
+
+
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _choice_limit_errors(min_choices, max_choices, *, option_count) -> dict[str, list[str]]:
+    """1 <= min_choices <= max_choices <= the number of options (MAX_OPTIONS when the options
+    themselves are wrong in number, so that only their own error is said)."""
+    if option_count is None or not MIN_OPTIONS <= option_count <= MAX_OPTIONS:
+        option_count = MAX_OPTIONS
+    errors = {"min_choices": [], "max_choices": []}
+    for field, value, what in (
+        ("min_choices", min_choices, "The fewest"),
+        ("max_choices", max_choices, "The most"),
+    ):
+        if not _whole_number(value):
+            errors[field].append(f"{what} options a ballot holds must be a whole number.")
+        elif value < 1:
+            errors[field].append("A ballot holds at least 1 option.")
+        elif value > option_count:
+            errors[field].append(
+                f"A ballot cannot hold more options than the poll has ({option_count})."
+            )
+    if not errors["min_choices"] and not errors["max_choices"] and max_choices < min_choices:
+        errors["max_choices"].append(
+            f"The most options a ballot holds ({max_choices}) cannot be fewer than the fewest "
+            f"({min_choices})."
+        )
+    return errors
+
+
+VISIBILITY_CHOICES_TEXT = ", ".join(ResultsVisibility.values)
+FLAGS = {
+    "allow_vote_change": "Whether voters may change their vote",
+    "unlisted": "Whether the poll is unlisted",
+    "shuffle_options": "Whether the options are shown in a random order",
+}
+
+
+def _settings_errors(*, option_count, **settings) -> dict[str, list[str]]:
+    """What is wrong with the settings given (any of description, results_visibility,
+    min_choices with max_choices, and the FLAGS); the description already cleaned."""
+    errors = {}
+    if "description" in settings:
+        errors["description"] = _description_errors(settings["description"])
+    if "results_visibility" in settings and (
+        settings["results_visibility"] not in ResultsVisibility.values
+    ):
+        errors["results_visibility"] = [
+            f"Choose who sees the results: one of {VISIBILITY_CHOICES_TEXT}."
+        ]
+    if "min_choices" in settings:
+        errors |= _choice_limit_errors(
+            settings["min_choices"], settings["max_choices"], option_count=option_count
+        )
+    for flag, what in FLAGS.items():
+        if flag in settings and not isinstance(settings[flag], bool):
+            errors[flag] = [f"{what} must be true or false."]
+    return errors
+
+
+def _has_votes(*, poll_id: int, options) -> bool:
+    """Whether anyone has voted in the poll. Read under the options' row locks, a vote that
+    committed first is seen, and a vote that comes later waits for the lock."""
+    return (
+        any(option.votes for option in options) or Ballot.objects.filter(poll_id=poll_id).exists()
+    )
+
 
 def _without_empty(errors: dict[str, list[str]]) -> dict[str, list[str]]:
     return {field: messages for field, messages in errors.items() if messages}
@@ -83,17 +187,40 @@ def closing_time_errors(*, closes_at: datetime, now: datetime | None = None) -> 
 
 
 def poll_errors(
-    *, title, option_labels, closes_at: datetime, now: datetime | None = None
+    *,
+    title,
+    option_labels,
+    closes_at: datetime,
+    now: datetime | None = None,
+    description="",
+    results_visibility=ResultsVisibility.AFTER_VOTE,
+    min_choices=1,
+    max_choices=1,
+    allow_vote_change=False,
+    unlisted=False,
+    shuffle_options=False,
 ) -> dict[str, list[str]]:
-    """What poll_create would refuse, per field (`title`, `options`, `closes_at`), written
-    nowhere: a form calls it from clean() and leaves the write to its save."""
+    """What poll_create would refuse, per field (`title`, `options`, `closes_at` and each
+    setting by its name), written nowhere: a form calls it from clean() and leaves the write
+    to its save."""
     title = title.strip() if isinstance(title, str) else ""
-    _, option_errors = _clean_option_labels(option_labels)
+    labels, option_errors = _clean_option_labels(option_labels)
+    settings = _settings_errors(
+        option_count=len(labels),
+        description=clean_description(description),
+        results_visibility=results_visibility,
+        min_choices=min_choices,
+        max_choices=max_choices,
+        allow_vote_change=allow_vote_change,
+        unlisted=unlisted,
+        shuffle_options=shuffle_options,
+    )
     return _without_empty(
         {
             "title": _text_errors(title, what="The question", max_length=TITLE_MAX_LENGTH),
             "options": option_errors,
             "closes_at": _closing_time_errors(closes_at, now=now or timezone.now()),
+            **settings,
         }
     )
 

@@ -23,6 +23,18 @@ def _may_change_poll(by: User, poll: Poll) -> bool:
     return by.pk == poll.author_id or by.has_perm(CHANGE_POLL)
 
 
+def user_may_change_poll(*, by: User, poll: Poll) -> bool:
+    """Whether `by` may close, reopen, extend and edit `poll` (what the poll's pages offer)."""
+    return by.is_authenticated and _may_change_poll(by, poll)
+
+
+def user_may_delete_poll(*, by: User, poll: Poll, voted: bool) -> bool:
+    """Whether poll_delete lets `by` delete `poll`, in which someone has voted or not."""
+    if not by.is_authenticated:
+        return False
+    return (by.pk == poll.author_id and not voted) or by.has_perm(DELETE_POLL)
+
+
 def user_may_manage(*, by: User, user: User) -> bool:
     """Whether `by` may change `user`'s account: password, email, username, active/staff/
     superuser flags, groups, permissions. Everyone may change their own; anyone else's needs

@@ -10,13 +10,21 @@ from django.db.models.functions import Least
 from django.utils import timezone
 
 from ..labels import label_key
-from ..models import DEFAULT_POLL_DURATION, TITLE_MAX_LENGTH, AuditEntry, Option, Poll
+from ..models import (
+    DEFAULT_POLL_DURATION,
+    TITLE_MAX_LENGTH,
+    AuditEntry,
+    Option,
+    Poll,
+    ResultsVisibility,
+)
 from .audit import audit_record
 from .checks import (
     WORDING_FIXED,
     _clean_option_labels,
     _closing_time_errors,
     _text_errors,
+    clean_description,
     poll_errors,
 )
 from .closing import poll_notify_closed_on_commit, poll_schedule_close
@@ -27,6 +35,7 @@ User = get_user_model()
 
 EXTEND_LATER = "To extend a poll, choose a time later than its closing time."
 CLOSED_NOT_EXTENDED = "Only an open poll can be extended: this one is closed."
+REOPEN_OPEN = "This poll is open: extend it instead."
 
 
 def poll_create(
@@ -36,20 +45,42 @@ def poll_create(
     option_labels: list[str],
     closes_at: datetime | None = None,
     now: datetime | None = None,
+    description: str = "",
+    results_visibility: str = ResultsVisibility.AFTER_VOTE,
+    min_choices: int = 1,
+    max_choices: int = 1,
+    allow_vote_change: bool = False,
+    unlisted: bool = False,
+    shuffle_options: bool = False,
 ) -> Poll:
-    """Create a poll with its options, in order. Raises ValidationError with per-field messages
-    under `title`, `options` and `closes_at`."""
+    """Create a poll with its options, in order, and its settings (docs/poll-settings.md).
+    Raises ValidationError with per-field messages under `title`, `options`, `closes_at` and
+    each setting's name."""
     now = now or timezone.now()
     if closes_at is None:
         closes_at = now + DEFAULT_POLL_DURATION
-    errors = poll_errors(title=title, option_labels=option_labels, closes_at=closes_at, now=now)
+    settings = {
+        "description": description,
+        "results_visibility": results_visibility,
+        "min_choices": min_choices,
+        "max_choices": max_choices,
+        "allow_vote_change": allow_vote_change,
+        "unlisted": unlisted,
+        "shuffle_options": shuffle_options,
+    }
+    errors = poll_errors(
+        title=title, option_labels=option_labels, closes_at=closes_at, now=now, **settings
+    )
     if errors:
         raise ValidationError(errors)
     title = title.strip()
     labels, _ = _clean_option_labels(option_labels)
+    settings["description"] = clean_description(description)
 
     with transaction.atomic():
-        poll = Poll.objects.create(author=author, title=title, created_at=now, closes_at=closes_at)
+        poll = Poll.objects.create(
+            author=author, title=title, created_at=now, closes_at=closes_at, **settings
+        )
         Option.objects.bulk_create(
             Option(poll=poll, label=label, label_key=label_key(label), position=position)
             for position, label in enumerate(labels, start=1)
@@ -122,6 +153,17 @@ def poll_reschedule(
             )
         transaction.on_commit(lambda: poll_schedule_close(poll=poll, now=now))
     return poll
+
+
+def poll_reopen(*, poll: Poll, closes_at: datetime, by: User, now: datetime | None = None) -> Poll:
+    """Open a closed poll again until `closes_at` (poll_reschedule's rules and audit entry).
+    An open poll is refused, under `closes_at`: it is extended, not reopened."""
+    if not _may_change_poll(by, poll):
+        raise NotAllowed("Only the poll's author or staff can reopen it.")
+    now = now or timezone.now()
+    if poll.is_open(now=now):
+        raise ValidationError({"closes_at": [REOPEN_OPEN]})
+    return poll_reschedule(poll=poll, closes_at=closes_at, by=by, now=now)
 
 
 def poll_delete(*, poll: Poll, by: User) -> None:

@@ -77,10 +77,24 @@ def option_inline_data(poll, labels=None):
     return data
 
 
+def settings_data(poll=None) -> dict:
+    """The poll form's settings as a browser posts them (an unticked box is absent)."""
+    poll = poll or Poll()
+    data = {
+        "description": poll.description,
+        "results_visibility": poll.results_visibility,
+        "min_choices": str(poll.min_choices),
+        "max_choices": str(poll.max_choices),
+    }
+    flags = ("allow_vote_change", "unlisted", "shuffle_options")
+    return data | {flag: "on" for flag in flags if getattr(poll, flag)}
+
+
 def poll_change_data(poll, *, title=None, closes_at=None, labels=None):
     return {
         "title": title if title is not None else poll.title,
         **form_time(closes_at or poll.closes_at),
+        **settings_data(poll),
         **option_inline_data(poll, labels),
     }
 
@@ -130,7 +144,12 @@ def test_adding_a_poll_creates_it_with_its_options_and_audits_it(admin_client, a
     closes_at = timezone.now() + timedelta(days=2)
     response = admin_client.post(
         reverse("admin:polls_poll_add"),
-        {"title": " Tea or coffee? ", "options": "Tea\n\n Coffee \nWater", **form_time(closes_at)},
+        {
+            "title": " Tea or coffee? ",
+            "options": "Tea\n\n Coffee \nWater",
+            **form_time(closes_at),
+            **settings_data(),
+        },
     )
     assert response.status_code == 302
     poll = Poll.objects.get()
@@ -152,6 +171,7 @@ def test_adding_a_poll_with_bad_input_shows_the_rules_messages_and_creates_nothi
             "title": "Tea?",
             "options": "Tea\ntea",
             **form_time(timezone.now() + timedelta(days=40)),
+            **settings_data(),
         },
     )
     assert response.status_code == 200
@@ -205,12 +225,13 @@ def test_once_voted_the_wording_is_refused_and_nothing_in_the_form_is_saved(admi
         {
             "title": "Sneaky new question?",
             **form_time(timezone.now() + timedelta(days=5)),
+            **settings_data(poll),
             # Labels are read-only now: the inline sends only ids.
             **{k: v for k, v in option_inline_data(poll).items() if not k.endswith("-label")},
         },
     )
     assert response.status_code == 200
-    assert "its wording can no longer change" in str(response.context["adminform"].form.errors)
+    assert "its question can no longer change" in str(response.context["adminform"].form.errors)
     poll.refresh_from_db()
     assert poll.title != "Sneaky new question?"
     assert poll.closes_at == old_closes_at  # the valid half of the form was not saved either
@@ -222,7 +243,12 @@ def test_validating_the_add_forms_writes_nothing(rf, admin_user):
     request = rf.get("/")
     request.user = admin_user
     poll_form = admin.site._registry[Poll].get_form(request)(
-        {"title": "Tea?", "options": "Tea\nCoffee", **form_time(timezone.now() + timedelta(1))}
+        {
+            "title": "Tea?",
+            "options": "Tea\nCoffee",
+            **form_time(timezone.now() + timedelta(1)),
+            **settings_data(),
+        }
     )
     user_form = admin.site._registry[User].get_form(request)(
         {
@@ -240,21 +266,23 @@ def test_validating_the_add_forms_writes_nothing(rf, admin_user):
 
 def test_a_vote_between_validating_and_saving_a_rewording_is_a_message(admin_client, poll):
     """The service still refuses at save time: the page says so, and nothing is saved."""
-    reword = services.poll_reword
+    edit = services.poll_edit
 
     def vote_first(**kwargs):
         vote(poll)
-        return reword(**kwargs)
+        return edit(**kwargs)
 
     closes_at = (timezone.now() + timedelta(days=3)).replace(microsecond=0)
     url = reverse("admin:polls_poll_change", args=[poll.pk])
-    with mock.patch.object(services, "poll_reword", side_effect=vote_first):
+    with mock.patch.object(services, "poll_edit", side_effect=vote_first):
         response = admin_client.post(
             url, poll_change_data(poll, title="Better question?", closes_at=closes_at)
         )
     assert response.status_code == 302
     assert response["Location"] == url
-    assert page_messages(admin_client.get(url)) == [f"Nothing was saved: {services.WORDING_FIXED}"]
+    assert page_messages(admin_client.get(url)) == [
+        f"Nothing was saved: {services.editing.QUESTION_FIXED}"
+    ]
     changed = Poll.objects.get(pk=poll.pk)
     assert (changed.title, changed.closes_at) == (poll.title, poll.closes_at)
     assert not AuditEntry.objects.exists()

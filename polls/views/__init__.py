@@ -5,6 +5,7 @@ from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe
 from .detail import PollDetailView, poll_results_json
 from .exports import poll_export_json, poll_results_csv
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
+from .managing import PollDeleteView, PollEditView, PollManageView, PollRescheduleView
 from .sharing import poll_card_png, poll_qr_svg
 from .voting import VoteChangeView, VoteRetractView, VoteView
 
@@ -13,8 +14,12 @@ __all__ = [
     "MyPollsView",
     "PollCloseView",
     "PollCreateView",
+    "PollDeleteView",
     "PollDetailView",
+    "PollEditView",
     "PollListView",
+    "PollManageView",
+    "PollRescheduleView",
     "RateLimitedPostMixin",
     "UncountedListView",
     "VoteChangeView",

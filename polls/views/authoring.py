@@ -23,15 +23,11 @@ class PollCreateView(LoginRequiredMixin, RateLimitedPostMixin, generic.FormView)
         rows = form.edited_rows()
         if rows is not None:
             # Add/Remove option without JavaScript: show the form again, keeping what was typed.
-            form = PollForm(initial=self._typed(form))
+            form = PollForm(initial=form.typed())
             return self.render_to_response(self.get_context_data(form=form, rows=rows))
         if refused := self.refused():
             return refused
         return self.form_valid(form) if form.is_valid() else self.form_invalid(form)
-
-    @staticmethod
-    def _typed(form):
-        return {name: form.data.get(name, "") for name in ("title", "days", "hours", "minutes")}
 
     def form_valid(self, form):
         poll = form.save(author=self.request.user)

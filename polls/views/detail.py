@@ -40,6 +40,10 @@ class PollDetailView(generic.DetailView):
             if hidden_until
             else services.results_hidden_until(poll=poll, viewer=None, voted=voted, now=now),
             is_author=user.is_authenticated and user.pk == poll.author_id,
+            # is_staff first only spares other voters the permission queries.
+            may_manage=user.is_authenticated
+            and (user.pk == poll.author_id or user.is_staff)
+            and services.user_may_change_poll(by=user, poll=poll),
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
             **self._outcome_context(poll, results, is_open),
             **sharing.link_preview_context(self.request, poll=poll, results=results),

@@ -323,10 +323,20 @@
     // Live preview of the poll card and of the closing time.
     function duration() {
       function read(name) {
-        var value = parseInt(form.querySelector('[data-duration="' + name + '"]').value, 10);
+        var input = form.querySelector('[data-duration="' + name + '"]');
+        var value = input ? parseInt(input.value, 10) : NaN;
         return isNaN(value) || value < 0 ? 0 : value;
       }
       return ((read("days") * 24 + read("hours")) * 60 + read("minutes")) * 60;
+    }
+
+    function closesOnText() {
+      var at = form.querySelector('[data-closing-choice="at"]');
+      var input = form.querySelector("[data-closes-on]");
+      if (!at || !at.checked || !input) return null;
+      var zone = form.querySelector("[data-time-zone]");
+      return input.value ? "Closes " + input.value.replace("T", " ") + " (" + zone.value + ")"
+        : "Pick the date and time it closes";
     }
 
     function updatePreview() {
@@ -343,9 +353,17 @@
       var question = preview.querySelector("[data-preview-question]");
       question.textContent = title || "Your question";
       question.classList.toggle("placeholder", !title);
-      preview.querySelector("[data-preview-closes]").textContent =
-        duration() > 0 ? "Closes " + relativeText(closesAt, now) : "Pick a closing time";
+      var description = form.querySelector("[data-preview-description]");
+      var descriptionText = preview.querySelector("[data-preview-description-text]");
+      if (description && descriptionText) {
+        descriptionText.textContent = description.value.trim();
+        descriptionText.hidden = !description.value.trim();
+      }
+      preview.querySelector("[data-preview-closes]").textContent = closesOnText() ||
+        (duration() > 0 ? "Closes " + relativeText(closesAt, now) : "Pick a closing time");
       var options = preview.querySelector("[data-preview-options]");
+      var multiple = form.querySelector("[data-multiple]");
+      options.classList.toggle("is-multiple", Boolean(multiple && multiple.checked));
       options.textContent = "";
       rows().forEach(function (row, index) {
         var value = row.querySelector("[data-option-input]").value.trim();
@@ -405,10 +423,48 @@
 
     if (preview) preview.hidden = false;
     form.addEventListener("input", function () { updatePreview(); clearFixedErrors(); });
+    form.addEventListener("change", updatePreview);
     list.addEventListener("click", function (event) {
       if (event.target.closest("[data-remove-option]")) clearFixedErrors();
     });
     renumber();
+  }
+
+  // --- Closing time and choice limits (create and manage pages) ------------------------------
+  function setUpClosingPickers() {
+    document.querySelectorAll("[data-closing]").forEach(function (fieldset) {
+      // Typing in either way of giving the time chooses it.
+      fieldset.querySelectorAll("[data-closing-group]").forEach(function (group) {
+        var choice = fieldset.querySelector('[data-closing-choice="' +
+          group.getAttribute("data-closing-group") + '"]');
+        group.addEventListener("input", function () {
+          if (choice && !choice.checked) {
+            choice.checked = true;
+            choice.dispatchEvent(new Event("change", { bubbles: true }));
+          }
+        });
+      });
+      var zone = fieldset.querySelector("[data-detect-zone]");
+      var browserZone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+      if (zone && browserZone) {
+        var known = Array.prototype.some.call(zone.options, function (option) {
+          return option.value === browserZone;
+        });
+        if (known) zone.value = browserZone;
+      }
+    });
+  }
+
+  function setUpChoiceLimits() {
+    var multiple = document.querySelector("[data-multiple]");
+    var limits = document.querySelector("[data-choice-limits]");
+    if (!multiple || !limits) return;
+    function show() {
+      // Errors stay in view: they are about what was sent.
+      limits.hidden = !multiple.checked && !limits.querySelector("[data-error-for]");
+    }
+    multiple.addEventListener("change", show);
+    show();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -419,5 +475,7 @@
     setUpLiveResults();
     setUpChoiceLimits();
     setUpPollForm();
+    setUpClosingPickers();
+    setUpChoiceLimits();
   });
 })();

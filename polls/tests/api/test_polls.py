@@ -35,6 +35,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "id",
         "url",
         "title",
+        "description",
         "author",
         "created_at",
         "closes_at",
@@ -42,6 +43,8 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "is_open",
         "results_visibility",
         "results_hidden_until",
+        "unlisted",
+        "shuffle_options",
         "total_votes",
         "options",
         "min_choices",
@@ -67,6 +70,8 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
     assert (body["min_choices"], body["max_choices"], body["allow_vote_change"]) == (1, 1, False)
     assert body["closed_at"] is None
     assert body["outcome"] is None  # open
+    assert (body["description"], body["results_visibility"]) == ("", "after_vote")
+    assert (body["unlisted"], body["shuffle_options"]) == (False, False)
 
 
 def test_datetimes_are_iso_8601_in_utc_with_an_offset(api):
