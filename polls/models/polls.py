@@ -1,7 +1,8 @@
 """Polls, and the one-row count of them that the database keeps."""
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib import admin
@@ -59,47 +60,81 @@ def default_closes_at():
     return timezone.now() + DEFAULT_POLL_DURATION
 
 
+@dataclass(frozen=True)
+class CounterScope:
+    """What PollCounter can count: every poll, or only the listed ones (`listed`), or of those
+    only the open or closed ones at `now` (`status`)."""
+
+    status: str | None = None
+    listed: bool = False
+    now: datetime | None = None
+
+    def narrowed(self, *, status: str | None, listed: bool, now) -> "CounterScope | None":
+        """This scope narrowed by one more of listed(), open() or closed(); None when the
+        counter cannot count the result (open and closed, or the same filter twice)."""
+        if (status and self.status) or (listed and self.listed):
+            return None
+        if status:
+            return CounterScope(status=status, listed=self.listed, now=now)
+        return CounterScope(status=self.status, listed=True, now=self.now)
+
+
 class PollQuerySet(models.QuerySet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # (status, now, filter) when open() or closed() filtered every poll: count() then reads
-        # PollCounter, as long as the filter is still exactly that one.
-        self._status = None
+        # (CounterScope, filter) when listed(), open() or closed(), alone or together, made
+        # every filter: count() then reads PollCounter, as long as the filter is still that one.
+        self._counted_as = None
 
     def _clone(self):
         clone = super()._clone()
-        clone._status = self._status
+        clone._counted_as = self._counted_as
         return clone
 
     def count(self):
-        """Exact, as QuerySet.count(). Every poll, or every open or closed one, is counted from
-        PollCounter, which the database's own triggers keep, instead of rows that grow with
-        the site (PollCounterQuerySet.counted)."""
+        """Exact, as QuerySet.count(). Every poll, or every listed one, and of those every open
+        or closed one, is counted from PollCounter, which the database's own triggers keep,
+        instead of rows that grow with the site (PollCounterQuerySet.counted)."""
         query = self.query
         whole = not (query.is_sliced or query.distinct or query.combinator or query.annotations)
         if whole and self._result_cache is None and not query.extra:
-            status, now = None, None
-            if query.where and self._status and self._status[2] == query.where:
-                status, now, _ = self._status
-            if status or not query.where:
+            scope = self._counter_scope()
+            if scope is not None:
                 counters = PollCounter.objects.using(self.db)
-                total = counters.counted(status=status, now=now)
+                total = counters.counted(status=scope.status, listed=scope.listed, now=scope.now)
                 if total is not None:
                     return total
         return super().count()
 
-    def _marked(self, status: str, now, filtered):
+    def _counter_scope(self) -> CounterScope | None:
+        """What the counter would count for this filter, None if it cannot."""
         if not self.query.where:
-            filtered._status = (status, now, filtered.query.where.clone())
+            return CounterScope()
+        if self._counted_as and self._counted_as[1] == self.query.where:
+            return self._counted_as[0]
+        return None
+
+    def _marked(self, filtered, *, status: str | None = None, listed: bool = False, now=None):
+        scope = self._counter_scope()
+        if scope is not None:
+            scope = scope.narrowed(status=status, listed=listed, now=now)
+        filtered._counted_as = None if scope is None else (scope, filtered.query.where.clone())
         return filtered
+
+    def listed(self):
+        """Polls on the public lists (home, search, the API's list, suggestions): all but the
+        unlisted ones, which only their link, their author's lists and their voters' reach."""
+        return self._marked(self.filter(unlisted=False), listed=True)
 
     def open(self, *, now=None):
         now = now or timezone.now()
-        return self._marked("open", now, self.filter(closed_at__isnull=True, closes_at__gt=now))
+        filtered = self.filter(closed_at__isnull=True, closes_at__gt=now)
+        return self._marked(filtered, status="open", now=now)
 
     def closed(self, *, now=None):
         now = now or timezone.now()
-        return self._marked("closed", now, self.exclude(closed_at__isnull=True, closes_at__gt=now))
+        filtered = self.exclude(closed_at__isnull=True, closes_at__gt=now)
+        return self._marked(filtered, status="closed", now=now)
 
     def due_for_closing(self, *, now=None):
         """Polls past their closing time whose close has not been recorded yet."""
@@ -208,6 +243,17 @@ class Poll(models.Model):
                 condition=Q(closed_at__isnull=False, close_notified_at__isnull=True),
                 name="poll_unnotified_idx",
             ),
+            # Polls due for closing, counted with PollCounter's open polls: an index-only scan of
+            # the few past their closing time, which the planner prefers to reading every poll
+            # even when it guesses that many are due (closed_at and closes_at correlate).
+            models.Index(
+                fields=["closes_at", "unlisted", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="poll_unclosed_closes_idx",
+            ),
+            # The unlisted polls, few next to the listed ones: what the option-label
+            # suggestions leave out (OptionQuerySet.of_listed_polls).
+            models.Index(fields=["id"], condition=Q(unlisted=True), name="poll_unlisted_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="poll_title_not_blank"),
@@ -270,36 +316,36 @@ class Poll(models.Model):
 
 
 class PollCounterQuerySet(models.QuerySet):
-    def counted(self, *, status: str | None = None, now=None) -> int | None:
-        """Every poll, or the open or closed ones at `now`, in one statement (one snapshot):
-        open polls are the unclosed ones less those due for closing, which the close sweep
-        keeps to a minute's worth. None when the row is missing."""
+    def counted(self, *, status: str | None = None, listed: bool = False, now=None) -> int | None:
+        """Every poll, or every listed one, or the open or closed ones of those at `now`, in one
+        statement (one snapshot): open polls are the unclosed ones less those due for closing,
+        which the close sweep keeps to a minute's worth. None when the row is missing."""
         row = self.filter(pk=PollCounter.ONLY_ROW)
+        every, unclosed = ("listed", "listed_unclosed") if listed else ("polls", "unclosed")
         if status is None:
-            return row.values_list("polls", flat=True).first()
-        due = (
-            Poll.objects.using(self.db)
-            .due_for_closing(now=now)
-            .order_by()
-            .annotate(polls=Func("id", function="COUNT"))
-            .values("polls")
-        )
-        open_polls = F("unclosed") - Subquery(due)
-        counted = open_polls if status == "open" else F("polls") - open_polls
+            return row.values_list(every, flat=True).first()
+        due = Poll.objects.using(self.db).due_for_closing(now=now)
+        if listed:
+            due = due.filter(unlisted=False)
+        due = due.order_by().annotate(polls=Func("id", function="COUNT")).values("polls")
+        open_polls = F(unclosed) - Subquery(due)
+        counted = open_polls if status == "open" else F(every) - open_polls
         return row.values_list(counted, flat=True).first()
 
 
 class PollCounter(models.Model):
-    """How many polls exist, and how many have no recorded close, in one row kept by triggers
-    on polls_poll (migration 0009, on PostgreSQL and SQLite), so inserts, deletes, closes,
-    reopenings, cascades and raw SQL are all counted, in the writing transaction: the counts
-    are exact. A missing row (after a flush) means "count the table"; the next insert makes it
-    again from the table."""
+    """How many polls exist, how many have no recorded close, and the same two counts of the
+    listed polls, in one row kept by triggers on polls_poll (migration 0011, on PostgreSQL and
+    SQLite), so inserts, deletes, closes, reopenings, polls listed or unlisted, cascades and raw
+    SQL are all counted, in the writing transaction: the counts are exact. A missing row (after
+    a flush) means "count the table"; the next insert makes it again from the table."""
 
     ONLY_ROW = 1
 
     polls = models.BigIntegerField()
     unclosed = models.BigIntegerField()
+    listed = models.BigIntegerField()
+    listed_unclosed = models.BigIntegerField()
 
     objects = PollCounterQuerySet.as_manager()
 
@@ -307,10 +353,19 @@ class PollCounter(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="poll_counter_one_row"),
             models.CheckConstraint(
-                condition=Q(unclosed__gte=0, polls__gte=F("unclosed")),
+                condition=Q(
+                    listed_unclosed__gte=0,
+                    listed__gte=F("listed_unclosed"),
+                    unclosed__gte=F("listed_unclosed"),
+                    polls__gte=F("unclosed"),
+                )
+                & Q(polls__gte=F("listed")),
                 name="poll_counter_in_range",
             ),
         ]
 
     def __str__(self):
-        return f"{self.polls} polls, {self.unclosed} not closed"
+        return (
+            f"{self.polls} polls, {self.unclosed} not closed; "
+            f"{self.listed} listed, {self.listed_unclosed} of them not closed"
+        )

@@ -24,11 +24,11 @@ class PollListView(UncountedListView):
         return _search(self.request, tell=True)
 
     def get_queryset(self):
-        return Poll.objects.open().search(self.search).for_listing()
+        return Poll.objects.listed().open().search(self.search).for_listing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        closed = Poll.objects.search(self.search).for_listing().recently_closed()
+        closed = Poll.objects.listed().search(self.search).for_listing().recently_closed()
         context["recently_closed"] = closed[:RECENTLY_CLOSED_SHOWN]
         context["query"] = self.search
         return context
