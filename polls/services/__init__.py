@@ -29,6 +29,13 @@ from .errors import (
     capped_messages,
     too_many_options,
 )
+from .ordering import (
+    ANONYMOUS_ORDER_KEY,
+    ballot_order,
+    browser_order_key,
+    user_order_key,
+    viewer_order_key,
+)
 from .permissions import (
     CHANGE_POLL,
     CHANGE_USER,
@@ -51,6 +58,7 @@ from .visibility import (
 from .votes import ballot_remove, vote_cast, voter_ballots_remove
 
 __all__ = [
+    "ANONYMOUS_ORDER_KEY",
     "CHANGE_POLL",
     "CHANGE_USER",
     "DELETE_BALLOT",
@@ -74,7 +82,9 @@ __all__ = [
     "PollVersion",
     "VoteRefused",
     "audit_record",
+    "ballot_order",
     "ballot_remove",
+    "browser_order_key",
     "capped_messages",
     "closing_time_errors",
     "permissions_not_held",
@@ -97,6 +107,8 @@ __all__ = [
     "polls_close_due",
     "too_many_options",
     "user_may_manage",
+    "user_order_key",
+    "viewer_order_key",
     "vote_cast",
     "voter_ballots_remove",
 ]

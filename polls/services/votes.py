@@ -35,7 +35,7 @@ COUNT_BALLOT = """
     UPDATE polls_poll SET ballot_count = ballot_count + 1, revision = revision + 1
     WHERE id = %s AND closed_at IS NULL AND closes_at > %s
     RETURNING id, public_id, title, author_id, created_at, closes_at, closed_at, ballot_count,
-        revision, (SELECT username FROM polls_user WHERE polls_user.id = author_id)
+        revision, shuffle_options, (SELECT username FROM polls_user WHERE polls_user.id = author_id)
         AS author_username
 """
 

@@ -7,9 +7,10 @@ from django.views import generic
 from .. import live, services
 from ..api.serializers import PollResultsSerializer
 from ..models import Poll
+from .ballot_order import BallotOrderMixin
 
 
-class PollDetailView(generic.DetailView):
+class PollDetailView(BallotOrderMixin, generic.DetailView):
     """The poll's permalink. A slug after the id is decoration: only the id finds the poll."""
 
     template_name = "polls/detail.html"
@@ -32,6 +33,7 @@ class PollDetailView(generic.DetailView):
             show_results=voted_for is not None or not is_open,
             is_author=user.is_authenticated and user.pk == poll.author_id,
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
+            vote_options=self.ballot_options(poll),
         )
         return context
 

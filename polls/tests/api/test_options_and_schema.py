@@ -113,6 +113,7 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "is_open",
         "total_votes",
         "options",
+        "ballot_order",
         "my_vote",
     ]
     assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}

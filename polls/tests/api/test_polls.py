@@ -42,6 +42,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "is_open",
         "total_votes",
         "options",
+        "ballot_order",
         "my_vote",
     ]
     assert body["id"] == poll.public_id
