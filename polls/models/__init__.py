@@ -4,7 +4,7 @@ The rules live in polls/services/.
 """
 
 from .audit import AuditEntry
-from .ballots import IDENTITY_MAX_LENGTH, Ballot, Choice, user_identity
+from .ballots import IDENTITY_MAX_LENGTH, Ballot, BallotQuerySet, Choice, user_identity
 from .options import LABEL_MAX_LENGTH, LABEL_SUGGESTIONS, Option, OptionQuerySet
 from .polls import (
     DEFAULT_POLL_DURATION,
@@ -45,6 +45,7 @@ __all__ = [
     "TITLE_MAX_LENGTH",
     "AuditEntry",
     "Ballot",
+    "BallotQuerySet",
     "Choice",
     "Option",
     "OptionQuerySet",

@@ -4,6 +4,7 @@ from .authoring import PollCloseView, PollCreateView
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
+from .voted import VotedPollsView
 from .voting import VoteView
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "RateLimitedPostMixin",
     "UncountedListView",
     "VoteView",
+    "VotedPollsView",
     "_poll_or_404",
     "_safe_next",
     "_search",
