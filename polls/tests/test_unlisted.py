@@ -79,6 +79,7 @@ def test_an_unlisted_poll_is_reachable_by_its_link_by_anyone(client):
     html = response.content.decode()
     assert "Only with the link?" in html
     assert "Only people with its link can find this poll." in html
+    assert '<meta name="robots" content="noindex">' in html  # nor in search engines
     assert client.get(reverse("polls:results", args=[poll.public_id])).status_code == 200
 
 
@@ -87,6 +88,7 @@ def test_a_listed_poll_page_says_nothing_about_links(client):
 
     html = client.get(poll.get_absolute_url()).content.decode()
     assert "Only people with its link" not in html
+    assert "noindex" not in html
 
 
 def test_my_polls_shows_my_unlisted_polls_marked_unlisted(client, user):
