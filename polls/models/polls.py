@@ -1,18 +1,18 @@
-"""Polls, and the one-row count of them that the database keeps."""
+"""Polls."""
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
-from django.db.models import Case, F, Func, Min, Q, Subquery, Value, When
+from django.db.models import Case, F, Min, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from .ballots import Ballot
+from .counter import CounterScope, PollCounter
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
@@ -60,25 +60,6 @@ def default_closes_at():
     return timezone.now() + DEFAULT_POLL_DURATION
 
 
-@dataclass(frozen=True)
-class CounterScope:
-    """What PollCounter can count: every poll, or only the listed ones (`listed`), or of those
-    only the open or closed ones at `now` (`status`)."""
-
-    status: str | None = None
-    listed: bool = False
-    now: datetime | None = None
-
-    def narrowed(self, *, status: str | None, listed: bool, now) -> "CounterScope | None":
-        """This scope narrowed by one more of listed(), open() or closed(); None when the
-        counter cannot count the result (open and closed, or the same filter twice)."""
-        if (status and self.status) or (listed and self.listed):
-            return None
-        if status:
-            return CounterScope(status=status, listed=self.listed, now=now)
-        return CounterScope(status=self.status, listed=True, now=self.now)
-
-
 class PollQuerySet(models.QuerySet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,11 +81,17 @@ class PollQuerySet(models.QuerySet):
         if whole and self._result_cache is None and not query.extra:
             scope = self._counter_scope()
             if scope is not None:
-                counters = PollCounter.objects.using(self.db)
-                total = counters.counted(status=scope.status, listed=scope.listed, now=scope.now)
+                total = PollCounter.objects.using(self.db).counted(scope, due=self._due(scope))
                 if total is not None:
                     return total
         return super().count()
+
+    def _due(self, scope: CounterScope):
+        """The polls of `scope` due for closing, which an open count takes off the unclosed."""
+        if scope.status is None:
+            return None
+        due = self.model._default_manager.using(self.db).due_for_closing(now=scope.now)
+        return due.filter(unlisted=False) if scope.listed else due
 
     def _counter_scope(self) -> CounterScope | None:
         """What the counter would count for this filter, None if it cannot."""
@@ -313,59 +300,3 @@ class Poll(models.Model):
     def total_votes(self) -> int:
         """The voters who cast a ballot (what pages and the API call total votes)."""
         return self.ballot_count
-
-
-class PollCounterQuerySet(models.QuerySet):
-    def counted(self, *, status: str | None = None, listed: bool = False, now=None) -> int | None:
-        """Every poll, or every listed one, or the open or closed ones of those at `now`, in one
-        statement (one snapshot): open polls are the unclosed ones less those due for closing,
-        which the close sweep keeps to a minute's worth. None when the row is missing."""
-        row = self.filter(pk=PollCounter.ONLY_ROW)
-        every, unclosed = ("listed", "listed_unclosed") if listed else ("polls", "unclosed")
-        if status is None:
-            return row.values_list(every, flat=True).first()
-        due = Poll.objects.using(self.db).due_for_closing(now=now)
-        if listed:
-            due = due.filter(unlisted=False)
-        due = due.order_by().annotate(polls=Func("id", function="COUNT")).values("polls")
-        open_polls = F(unclosed) - Subquery(due)
-        counted = open_polls if status == "open" else F(every) - open_polls
-        return row.values_list(counted, flat=True).first()
-
-
-class PollCounter(models.Model):
-    """How many polls exist, how many have no recorded close, and the same two counts of the
-    listed polls, in one row kept by triggers on polls_poll (migration 0011, on PostgreSQL and
-    SQLite), so inserts, deletes, closes, reopenings, polls listed or unlisted, cascades and raw
-    SQL are all counted, in the writing transaction: the counts are exact. A missing row (after
-    a flush) means "count the table"; the next insert makes it again from the table."""
-
-    ONLY_ROW = 1
-
-    polls = models.BigIntegerField()
-    unclosed = models.BigIntegerField()
-    listed = models.BigIntegerField()
-    listed_unclosed = models.BigIntegerField()
-
-    objects = PollCounterQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="poll_counter_one_row"),
-            models.CheckConstraint(
-                condition=Q(
-                    listed_unclosed__gte=0,
-                    listed__gte=F("listed_unclosed"),
-                    unclosed__gte=F("listed_unclosed"),
-                    polls__gte=F("unclosed"),
-                )
-                & Q(polls__gte=F("listed")),
-                name="poll_counter_in_range",
-            ),
-        ]
-
-    def __str__(self):
-        return (
-            f"{self.polls} polls, {self.unclosed} not closed; "
-            f"{self.listed} listed, {self.listed_unclosed} of them not closed"
-        )
