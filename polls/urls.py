@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.PollListView.as_view(), name="index"),
     path("polls/new/", views.PollCreateView.as_view(), name="create"),
     path("polls/mine/", views.MyPollsView.as_view(), name="mine"),
+    path("polls/voted/", views.VotedPollsView.as_view(), name="voted"),
     path("polls/labels.json", views.option_labels_json, name="labels"),
     path("polls/<public_id:public_id>/", views.PollDetailView.as_view(), name="detail"),
     # The title may decorate a shared link; only the public id finds the poll.

@@ -126,10 +126,25 @@ class PollFilterSet(django_filters.FilterSet):
         model = Poll
         fields = ["status", "author", "search", "ordering"]
 
+    def filter_queryset(self, queryset):
+        """Listed polls only, except in a caller's own list (`author=` naming the caller), which
+        holds their unlisted polls too, as My polls does."""
+        polls = super().filter_queryset(queryset)
+        return polls if self._lists_own_polls() else polls.listed()
+
+    def _lists_own_polls(self) -> bool:
+        caller = getattr(self.request, "user", None)
+        author = self.form.cleaned_data.get("author")
+        return bool(author and caller and caller.is_authenticated) and (
+            author.lower() == caller.username.lower()
+        )
+
     def filter_status(self, queryset, name, value):
         return queryset.open() if value == "open" else queryset.closed()
 
     def filter_author(self, queryset, name, value):
+        if self._lists_own_polls():
+            return queryset.filter(author=self.request.user)
         # Usernames are unique by their lower case: that index finds the author once (a scalar
         # subquery, NULL for nobody), and poll_author_created_idx lists their polls in order.
         author = User.objects.alias(key=Lower("username")).filter(key=Lower(Value(value)))

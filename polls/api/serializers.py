@@ -235,6 +235,12 @@ class PollSerializer(PollResultsSerializer):
         help_text="Whether voters may change (PUT) or retract (DELETE) their vote while the "
         "poll is open.",
     )
+    ballot_order = serializers.SerializerMethodField(
+        help_text="The option ids in the order to show this caller's ballot. `options` keep "
+        "the author's order, also in a poll that shuffles its options; there each signed-in "
+        "caller has an order of their own (the one the site shows them), the same on every "
+        "read, and callers not signed in share one."
+    )
 
     class Meta:
         model = Poll
@@ -257,11 +263,19 @@ class PollSerializer(PollResultsSerializer):
             "min_choices",
             "max_choices",
             "allow_vote_change",
+            "ballot_order",
             "my_vote",
             "outcome",
             "my_choices",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_ballot_order(self, poll: Poll) -> list[int]:
+        request = self.context.get("request")
+        key = services.viewer_order_key(user=getattr(request, "user", None))
+        options = services.ballot_order(poll=poll, options=poll.options.all(), viewer_key=key)
+        return [option.id for option in options]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_my_vote(self, poll: Poll) -> int | None:

@@ -1,10 +1,11 @@
-"""Votr's tables: users, polls (and their count), options, ballots and their choices, the audit
+"""Votr's tables: users, polls, their count, options, ballots and their choices, the audit
 log, a module each; every name is imported here, where Django and the rest of Votr find them.
 The rules live in polls/services/.
 """
 
 from .audit import AuditEntry
-from .ballots import IDENTITY_MAX_LENGTH, Ballot, Choice, user_identity
+from .ballots import IDENTITY_MAX_LENGTH, Ballot, BallotQuerySet, Choice, user_identity
+from .counter import CounterScope, PollCounter, PollCounterQuerySet
 from .options import LABEL_MAX_LENGTH, LABEL_SUGGESTIONS, Option, OptionQuerySet
 from .polls import (
     DEFAULT_POLL_DURATION,
@@ -19,8 +20,6 @@ from .polls import (
     PUBLIC_ID_PATTERN,
     TITLE_MAX_LENGTH,
     Poll,
-    PollCounter,
-    PollCounterQuerySet,
     PollQuerySet,
     ResultsVisibility,
     default_closes_at,
@@ -45,7 +44,9 @@ __all__ = [
     "TITLE_MAX_LENGTH",
     "AuditEntry",
     "Ballot",
+    "BallotQuerySet",
     "Choice",
+    "CounterScope",
     "Option",
     "OptionQuerySet",
     "Poll",

@@ -1,5 +1,5 @@
 from django.db import models
-from django.db.models import Case, Count, F, Min, Q, Value, When
+from django.db.models import Case, Count, Exists, F, Min, OuterRef, Q, Value, When
 
 from ..labels import LABEL_KEY_MAX_LENGTH
 from .polls import Poll
@@ -9,11 +9,18 @@ LABEL_SUGGESTIONS = 10
 
 
 class OptionQuerySet(models.QuerySet):
+    def of_listed_polls(self):
+        """Options of listed polls only: an anti-join with the unlisted polls, which their
+        partial index poll_unlisted_idx lists, rather than a join with every listed poll."""
+        unlisted = Poll.objects.filter(pk=OuterRef("poll_id"), unlisted=True)
+        return self.filter(~Exists(unlisted))
+
     def label_suggestions(self, *, search: str = "", limit: int = LABEL_SUGGESTIONS) -> list[str]:
-        """Labels used before, one spelling per label (by its key: case and look-alikes folded,
-        as labels are unique in a poll), for autocomplete: those starting with `search` first,
-        then the most used, then alphabetical. One query."""
-        options = self.annotate(key=F("label_key"), starts=Value(1))
+        """Labels used before in listed polls (an unlisted poll's labels are as private as its
+        link), one spelling per label (by its key: case and look-alikes folded, as labels are
+        unique in a poll), for autocomplete: those starting with `search` first, then the most
+        used, then alphabetical. One query."""
+        options = self.of_listed_polls().annotate(key=F("label_key"), starts=Value(1))
         if search:
             options = options.filter(label__icontains=search).annotate(
                 starts=Case(When(label__istartswith=search, then=Value(0)), default=Value(1))

@@ -1,4 +1,4 @@
-"""Polls, and the one-row count of them that the database keeps."""
+"""Polls."""
 
 import copy
 import secrets
@@ -7,12 +7,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
-from django.db.models import Case, F, Func, Q, Subquery, Value, When
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from .ballots import Ballot
+from .counter import CounterScope, PollCounter
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 2000
@@ -63,44 +64,65 @@ def default_closes_at():
 class PollQuerySet(models.QuerySet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # (status, now, filter) when open() or closed() filtered every poll: count() then reads
-        # PollCounter, as long as the filter is still exactly that one.
-        self._status = None
+        # (CounterScope, filter) when listed(), open() or closed(), alone or together, made
+        # every filter: count() then reads PollCounter, as long as the filter is still that one.
+        self._counted_as = None
 
     def _clone(self):
         clone = super()._clone()
-        clone._status = self._status
+        clone._counted_as = self._counted_as
         return clone
 
     def count(self):
-        """Exact, as QuerySet.count(). Every poll, or every open or closed one, is counted from
-        PollCounter, which the database's own triggers keep, instead of rows that grow with
-        the site (PollCounterQuerySet.counted)."""
+        """Exact, as QuerySet.count(). Every poll, or every listed one, and of those every open
+        or closed one, is counted from PollCounter, which the database's own triggers keep,
+        instead of rows that grow with the site (PollCounterQuerySet.counted)."""
         query = self.query
         whole = not (query.is_sliced or query.distinct or query.combinator or query.annotations)
         if whole and self._result_cache is None and not query.extra:
-            status, now = None, None
-            if query.where and self._status and self._status[2] == query.where:
-                status, now, _ = self._status
-            if status or not query.where:
-                counters = PollCounter.objects.using(self.db)
-                total = counters.counted(status=status, now=now)
+            scope = self._counter_scope()
+            if scope is not None:
+                total = PollCounter.objects.using(self.db).counted(scope, due=self._due(scope))
                 if total is not None:
                     return total
         return super().count()
 
-    def _marked(self, status: str, now, filtered):
+    def _due(self, scope: CounterScope):
+        """The polls of `scope` due for closing, which an open count takes off the unclosed."""
+        if scope.status is None:
+            return None
+        due = self.model._default_manager.using(self.db).due_for_closing(now=scope.now)
+        return due.filter(unlisted=False) if scope.listed else due
+
+    def _counter_scope(self) -> CounterScope | None:
+        """What the counter would count for this filter, None if it cannot."""
         if not self.query.where:
-            filtered._status = (status, now, filtered.query.where.clone())
+            return CounterScope()
+        if self._counted_as and self._counted_as[1] == self.query.where:
+            return self._counted_as[0]
+        return None
+
+    def _marked(self, filtered, *, status: str | None = None, listed: bool = False, now=None):
+        scope = self._counter_scope()
+        if scope is not None:
+            scope = scope.narrowed(status=status, listed=listed, now=now)
+        filtered._counted_as = None if scope is None else (scope, filtered.query.where.clone())
         return filtered
+
+    def listed(self):
+        """Polls on the public lists (home, search, the API's list, suggestions): all but the
+        unlisted ones, which only their link, their author's lists and their voters' reach."""
+        return self._marked(self.filter(unlisted=False), listed=True)
 
     def open(self, *, now=None):
         now = now or timezone.now()
-        return self._marked("open", now, self.filter(closed_at__isnull=True, closes_at__gt=now))
+        filtered = self.filter(closed_at__isnull=True, closes_at__gt=now)
+        return self._marked(filtered, status="open", now=now)
 
     def closed(self, *, now=None):
         now = now or timezone.now()
-        return self._marked("closed", now, self.exclude(closed_at__isnull=True, closes_at__gt=now))
+        filtered = self.exclude(closed_at__isnull=True, closes_at__gt=now)
+        return self._marked(filtered, status="closed", now=now)
 
     def due_for_closing(self, *, now=None):
         """Polls past their closing time whose close has not been recorded yet."""
@@ -215,6 +237,17 @@ class Poll(models.Model):
                 condition=Q(closed_at__isnull=False, close_notified_at__isnull=True),
                 name="poll_unnotified_idx",
             ),
+            # Polls due for closing, counted with PollCounter's open polls: an index-only scan of
+            # the few past their closing time, which the planner prefers to reading every poll
+            # even when it guesses that many are due (closed_at and closes_at correlate).
+            models.Index(
+                fields=["closes_at", "unlisted", "id"],
+                condition=Q(closed_at__isnull=True),
+                name="poll_unclosed_closes_idx",
+            ),
+            # The unlisted polls, few next to the listed ones: what the option-label
+            # suggestions leave out (OptionQuerySet.of_listed_polls).
+            models.Index(fields=["id"], condition=Q(unlisted=True), name="poll_unlisted_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="poll_title_not_blank"),
@@ -286,50 +319,3 @@ class Poll(models.Model):
     def total_votes(self) -> int:
         """The voters who cast a ballot (what pages and the API call total votes)."""
         return self.ballot_count
-
-
-class PollCounterQuerySet(models.QuerySet):
-    def counted(self, *, status: str | None = None, now=None) -> int | None:
-        """Every poll, or the open or closed ones at `now`, in one statement (one snapshot):
-        open polls are the unclosed ones less those due for closing, which the close sweep
-        keeps to a minute's worth. None when the row is missing."""
-        row = self.filter(pk=PollCounter.ONLY_ROW)
-        if status is None:
-            return row.values_list("polls", flat=True).first()
-        due = (
-            Poll.objects.using(self.db)
-            .due_for_closing(now=now)
-            .order_by()
-            .annotate(polls=Func("id", function="COUNT"))
-            .values("polls")
-        )
-        open_polls = F("unclosed") - Subquery(due)
-        counted = open_polls if status == "open" else F("polls") - open_polls
-        return row.values_list(counted, flat=True).first()
-
-
-class PollCounter(models.Model):
-    """How many polls exist, and how many have no recorded close, in one row kept by triggers
-    on polls_poll (migration 0009, on PostgreSQL and SQLite), so inserts, deletes, closes,
-    reopenings, cascades and raw SQL are all counted, in the writing transaction: the counts
-    are exact. A missing row (after a flush) means "count the table"; the next insert makes it
-    again from the table."""
-
-    ONLY_ROW = 1
-
-    polls = models.BigIntegerField()
-    unclosed = models.BigIntegerField()
-
-    objects = PollCounterQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(id=1), name="poll_counter_one_row"),
-            models.CheckConstraint(
-                condition=Q(unclosed__gte=0, polls__gte=F("unclosed")),
-                name="poll_counter_in_range",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.polls} polls, {self.unclosed} not closed"

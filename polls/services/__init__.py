@@ -50,6 +50,13 @@ from .errors import (
     too_many_options,
 )
 from .exports import EXPORT_REFUSED, poll_export
+from .ordering import (
+    ANONYMOUS_ORDER_KEY,
+    ballot_order,
+    browser_order_key,
+    user_order_key,
+    viewer_order_key,
+)
 from .outcome import Outcome, OutcomeKind, outcome_sentence, poll_outcome
 from .permissions import (
     CHANGE_POLL,
@@ -83,6 +90,7 @@ from .votes import ballot_remove, vote_cast, voter_ballots_remove
 from .votes_change import vote_change, vote_retract
 
 __all__ = [
+    "ANONYMOUS_ORDER_KEY",
     "CHANGE_POLL",
     "CHANGE_USER",
     "DELETE_BALLOT",
@@ -118,7 +126,9 @@ __all__ = [
     "VoteChangeNotAllowed",
     "VoteRefused",
     "audit_record",
+    "ballot_order",
     "ballot_remove",
+    "browser_order_key",
     "capped_messages",
     "clean_description",
     "closing_time_errors",
@@ -151,6 +161,8 @@ __all__ = [
     "user_may_change_poll",
     "user_may_delete_poll",
     "user_may_manage",
+    "user_order_key",
+    "viewer_order_key",
     "vote_cast",
     "vote_change",
     "vote_retract",

@@ -1,5 +1,6 @@
 """The listings cost the same however many polls there are: the same queries with 3 polls and
-with 30, and on PostgreSQL, plans that read an index rather than every poll."""
+with 30, and on PostgreSQL, plans that read an index rather than every poll. Some polls are
+unlisted, which the public lists leave out without reading more."""
 
 import pytest
 from django.db import connection
@@ -25,9 +26,10 @@ API_QUERIES = 8
 
 
 def grow_to(total: int, voter) -> None:
-    """`total` polls, a third of them closed, each with the voter's ballot."""
+    """`total` polls, a third of them closed and a quarter unlisted, each with the voter's
+    ballot."""
     for number in range(Poll.objects.count(), total):
-        poll = PollFactory()
+        poll = PollFactory(unlisted=number % 4 == 1)
         services.vote_cast(poll=poll, voter=voter, option_id=poll.options.first().pk)
         if number % 3 == 0:
             services.poll_close(poll=poll)
@@ -49,6 +51,25 @@ def test_home_and_api_list_make_the_same_queries_with_3_and_30_polls(
     assert made == [expected, expected]
 
 
+def test_api_list_of_the_callers_own_polls_makes_the_same_queries_with_3_and_30_polls(
+    client, user, database_cache
+):
+    """author= naming the caller lists their unlisted polls too; its count reads the rows."""
+    client.force_login(user)
+    made = []
+    for total in (3, 30):
+        for number in range(Poll.objects.count(), total):
+            PollFactory(author=user, unlisted=number % 2 == 0)
+        url = f"{API_LIST}?author={user.username.upper()}"
+        client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.json()["count"] == total
+        made.append(len(queries))
+
+    assert made == [API_QUERIES, API_QUERIES]
+
+
 def listing_sql(client, url: str) -> str:
     """The SQL of the request's query that reads a page of polls."""
     with CaptureQueriesContext(connection) as queries:
@@ -62,7 +83,8 @@ def listing_sql(client, url: str) -> str:
 
 @pytest.fixture
 def thousands_of_polls(db):
-    """3,000 polls, a fifth of them closed, and fresh planner statistics."""
+    """3,000 polls, a fifth of them closed and a tenth unlisted, and fresh planner
+    statistics."""
     author, now = UserFactory(), timezone.now()
     Poll.objects.bulk_create(
         Poll(
@@ -71,6 +93,7 @@ def thousands_of_polls(db):
             created_at=now - timezone.timedelta(minutes=number + 10),
             closes_at=now + timezone.timedelta(days=1),
             closed_at=now - timezone.timedelta(minutes=1) if number % 5 == 0 else None,
+            unlisted=number % 10 == 3,
         )
         for number in range(3000)
     )
@@ -89,7 +112,9 @@ def plan_of(sql: str) -> str:
     ("url", "index"),
     [
         (HOME, "poll_unclosed_created_idx"),
+        (f"{HOME}?q=question", "poll_unclosed_created_idx"),
         (API_LIST, "poll_created_idx"),
+        (f"{API_LIST}?status=open", "poll_unclosed_created_idx"),
         (f"{API_LIST}?ordering=-total_votes", "poll_public_ballot_count_idx"),
         (f"{API_LIST}?ordering=closes_at", "poll_closes_idx"),
     ],
@@ -108,4 +133,24 @@ def test_api_last_page_reads_its_index_from_the_other_end(client, thousands_of_p
 
     assert "OFFSET" not in sql
     assert "poll_created_idx" in plan
+    assert "Seq Scan on polls_poll" not in plan
+
+
+def sql_reading(client, url: str, table: str) -> str:
+    """The SQL of the request's query that reads `table` (its first)."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return next(query["sql"] for query in queries if f'"{table}"' in query["sql"])
+
+
+@pytest.mark.postgres
+def test_label_suggestions_leave_unlisted_polls_out_through_their_small_index(
+    client, thousands_of_polls
+):
+    """An anti-join with the unlisted polls (their partial index), not a read of every poll."""
+    PollFactory(labels=["Question mark", "Other"])
+    sql = sql_reading(client, "/api/options/?search=que", "polls_option")
+    plan = plan_of(sql)
+
+    assert "poll_unlisted_idx" in plan
     assert "Seq Scan on polls_poll" not in plan

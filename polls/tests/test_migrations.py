@@ -63,3 +63,63 @@ def test_label_keys_are_filled_and_new_collisions_reported_and_set_apart(old_sch
     assert f"Poll {clash.pk}: option 'Ye\\u200bs' is now the same label as 'Yes'" in report
     assert f"Poll {clash.pk}: option '\\u200b' shows nothing" in report
     assert f"Poll {fine.pk}" not in report
+
+
+BEFORE_LISTED_COUNTS = [("polls", "0010_poll_settings")]
+LISTED_COUNTS = [("polls", "0011_listed_poll_counts")]
+
+
+def poll_counter_row() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM polls_pollcounter WHERE id = 1")
+        columns = [column[0] for column in cursor.description]
+        return dict(zip(columns, cursor.fetchone(), strict=True))
+
+
+@pytest.fixture
+def before_listed_counts(transactional_db):
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE_LISTED_COUNTS)
+    yield executor.loader.project_state(BEFORE_LISTED_COUNTS).apps
+    call_command("migrate", "polls", verbosity=0)
+
+
+def test_listed_counts_are_filled_and_kept_and_undone_with_the_migration(before_listed_counts):
+    """0011 counts the polls already there, its triggers count new ones, and going back
+    leaves 0009's triggers counting again."""
+    User = before_listed_counts.get_model("polls", "User")
+    Poll = before_listed_counts.get_model("polls", "Poll")
+    author = User.objects.create(username="author", email="author@example.com")
+    now = timezone.now()
+
+    def poll(**fields):
+        return Poll.objects.create(
+            title="Q?", author=author, created_at=now, closes_at=now + timedelta(days=1), **fields
+        )
+
+    poll()
+    poll(unlisted=True)
+    poll(closed_at=now + timedelta(hours=1))
+    poll(unlisted=True, closed_at=now + timedelta(hours=1))
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(LISTED_COUNTS)
+    assert poll_counter_row() == {
+        "id": 1,
+        "polls": 4,
+        "unclosed": 2,
+        "listed": 2,
+        "listed_unclosed": 1,
+    }
+
+    listed = executor.loader.project_state(LISTED_COUNTS).apps.get_model("polls", "Poll")
+    listed.objects.filter(unlisted=True, closed_at__isnull=True).update(unlisted=False)
+    assert poll_counter_row()["listed_unclosed"] == 2
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(BEFORE_LISTED_COUNTS)
+    assert poll_counter_row() == {"id": 1, "polls": 4, "unclosed": 2}
+    poll()
+    assert poll_counter_row() == {"id": 1, "polls": 5, "unclosed": 3}

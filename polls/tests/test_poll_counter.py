@@ -140,3 +140,148 @@ def test_open_count_narrowed_further_counts_the_table():
         assert Poll.objects.open().exclude(pk=mine.pk).count() == 1
 
     assert not any("polls_pollcounter" in query["sql"] for query in queries)
+
+
+# --- Listed polls (migration 0011): what the public lists count ------------------------------
+
+
+def counters() -> dict | None:
+    return (
+        PollCounter.objects.filter(pk=PollCounter.ONLY_ROW)
+        .values("polls", "unclosed", "listed", "listed_unclosed")
+        .first()
+    )
+
+
+def counted_in_table() -> dict:
+    """The same four counts, row by row."""
+    polls = Poll.objects.filter(pk__gt=0)
+    listed = polls.filter(unlisted=False)
+    return {
+        "polls": polls.count(),
+        "unclosed": polls.filter(closed_at__isnull=True).count(),
+        "listed": listed.count(),
+        "listed_unclosed": listed.filter(closed_at__isnull=True).count(),
+    }
+
+
+def counts(polls: int, unclosed: int, listed: int, listed_unclosed: int) -> dict:
+    return {
+        "polls": polls,
+        "unclosed": unclosed,
+        "listed": listed,
+        "listed_unclosed": listed_unclosed,
+    }
+
+
+def test_listed_counts_follow_polls_unlisted_listed_again_closed_reopened_and_deleted():
+    listed, unlisted, other = PollFactory(), PollFactory(unlisted=True), PollFactory()
+    assert counters() == counted_in_table() == counts(3, 3, 2, 2)
+
+    Poll.objects.filter(pk=listed.pk).update(unlisted=True)
+    services.poll_close(poll=unlisted)
+    assert counters() == counted_in_table() == counts(3, 2, 1, 1)
+
+    unlisted.unlisted = False
+    unlisted.save()  # every column written: only the changed ones count
+    services.poll_reschedule(poll=unlisted, closes_at=timezone.now() + timedelta(days=2))
+    other.delete()
+    assert counters() == counted_in_table() == counts(2, 2, 1, 1)
+
+    Poll.objects.update(unlisted=True)  # one statement, several rows
+    assert counters() == counted_in_table()
+    assert counters()["listed"] == 0
+
+
+def test_listed_counts_follow_bulk_inserts_raw_sql_and_cascades():
+    author = UserFactory()
+    now = timezone.now()
+    old = Poll(title="Old?", author=author, created_at=now - timedelta(days=2), unlisted=True)
+    old.closes_at = old.closed_at = now - timedelta(days=1)
+    Poll.objects.bulk_create(
+        [old, *(Poll(title=f"Bulk {n}?", author=author, unlisted=n % 2 == 0) for n in range(4))]
+    )
+    PollFactory(unlisted=True)
+    assert counters() == counted_in_table()
+
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE polls_poll SET unlisted = NOT unlisted WHERE title LIKE 'Bulk%%'")
+    assert counters() == counted_in_table()
+
+    author.delete()
+    assert counters() == counted_in_table() == counts(1, 1, 0, 0)
+
+
+def test_a_vote_and_a_new_closing_time_leave_the_counter_alone(user):
+    poll = PollFactory(unlisted=True)
+    before = counters()
+    with CaptureQueriesContext(connection) as queries:
+        services.vote_cast(poll=poll, voter=user, option_id=poll.options.first().pk)
+    services.poll_reschedule(poll=poll, closes_at=timezone.now() + timedelta(days=3))
+    assert counters() == before
+    assert not any("polls_pollcounter" in query["sql"] for query in queries)
+
+
+def test_a_missing_row_is_remade_with_the_listed_counts():
+    PollFactory(unlisted=True)
+    services.poll_close(poll=PollFactory())
+    PollCounter.objects.all().delete()
+
+    assert Poll.objects.listed().count() == 1
+    PollFactory()
+
+    assert counters() == counted_in_table() == counts(3, 2, 2, 1)
+
+
+@pytest.mark.postgres
+def test_truncate_sets_the_listed_counts_to_zero_too():
+    PollFactory()
+    PollFactory(unlisted=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE polls_poll CASCADE")
+    assert counters() == counts(0, 0, 0, 0)
+
+
+def listed_polls() -> dict:
+    """Every listed, listed open and listed closed count that Poll.objects.count() gives,
+    with the SQL of each."""
+    with CaptureQueriesContext(connection) as queries:
+        counts = {
+            "listed": Poll.objects.listed().count(),
+            "open": Poll.objects.listed().open().count(),
+            "open, listed": Poll.objects.open().listed().order_by("id").count(),
+            "closed": Poll.objects.listed().closed().count(),
+            "closed, listed": Poll.objects.closed().listed().count(),
+        }
+    return counts, [query["sql"] for query in queries]
+
+
+def test_listed_open_and_closed_counts_read_the_counter_in_one_query_each():
+    PollFactory()
+    PollFactory(unlisted=True)
+    services.poll_close(poll=PollFactory())
+    services.poll_close(poll=PollFactory(unlisted=True))
+    now = timezone.now()
+    for unlisted in (False, True):
+        due = PollFactory(unlisted=unlisted)
+        Poll.objects.filter(pk=due.pk).update(created_at=now - timedelta(hours=1), closes_at=now)
+
+    counts, sql = listed_polls()
+
+    assert counts == {"listed": 3, "open": 1, "open, listed": 1, "closed": 2, "closed, listed": 2}
+    assert len(sql) == 5
+    assert all("polls_pollcounter" in statement for statement in sql)
+
+
+def test_listed_counts_narrowed_further_count_the_table():
+    mine = PollFactory(title="Lunch?")
+    PollFactory(unlisted=True, title="Lunch?")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert Poll.objects.listed().filter(title="Lunch?").count() == 1
+        assert Poll.objects.filter(author=mine.author).listed().count() == 1
+        assert Poll.objects.listed().listed().count() == 1
+        assert Poll.objects.open().closed().listed().count() == 0
+
+    assert not any("polls_pollcounter" in query["sql"] for query in queries)

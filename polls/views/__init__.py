@@ -7,6 +7,7 @@ from .exports import poll_export_json, poll_results_csv
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
 from .managing import PollDeleteView, PollEditView, PollManageView, PollRescheduleView
 from .sharing import poll_card_png, poll_qr_svg
+from .voted import VotedPollsView
 from .voting import VoteChangeView, VoteRetractView, VoteView
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "VoteChangeView",
     "VoteRetractView",
     "VoteView",
+    "VotedPollsView",
     "_poll_or_404",
     "_safe_next",
     "_search",

@@ -7,9 +7,10 @@ from django.views import generic
 from .. import live, services, sharing
 from ..api.serializers import PollResultsSerializer
 from ..models import Poll
+from .ballot_order import BallotOrderMixin
 
 
-class PollDetailView(generic.DetailView):
+class PollDetailView(BallotOrderMixin, generic.DetailView):
     """The poll's permalink. A slug after the id is decoration: only the id finds the poll."""
 
     template_name = "polls/detail.html"
@@ -66,15 +67,14 @@ class PollDetailView(generic.DetailView):
             "outcome_sentence": services.outcome_sentence(outcome),
         }
 
-    @staticmethod
-    def _ballot_context(poll: Poll, *, is_open: bool) -> dict:
+    def _ballot_context(self, poll: Poll, *, is_open: bool) -> dict:
         """The viewer's ballot and the vote form: whether it shows (open, and not voted yet or
-        allowed to change), the options to choose from (`vote_options`, the author's order)."""
+        allowed to change), the options to choose from (`vote_options`, in this viewer's order)."""
         options = list(poll.options.all())
         chosen = poll.choices_of_user()
         ballot = poll.ballot_of_user()
         return {
-            "vote_options": options,
+            "vote_options": self.ballot_options(poll),
             "my_ballot": ballot,
             "my_choice_ids": chosen,
             "my_choices": [option for option in options if option.pk in chosen],

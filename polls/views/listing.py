@@ -26,12 +26,12 @@ class PollListView(UncountedListView):
     def get_queryset(self):
         # The viewer's ballots: whether an after-vote poll's count is theirs to see. The closed
         # polls need none (voting no longer decides what anyone sees).
-        polls = Poll.objects.open().search(self.search).for_listing()
+        polls = Poll.objects.listed().open().search(self.search).for_listing()
         return polls.with_choice_of(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        closed = Poll.objects.search(self.search).for_listing().recently_closed()
+        closed = Poll.objects.listed().search(self.search).for_listing().recently_closed()
         context["recently_closed"] = closed[:RECENTLY_CLOSED_SHOWN]
         context["query"] = self.search
         return context

@@ -122,6 +122,7 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "min_choices",
         "max_choices",
         "allow_vote_change",
+        "ballot_order",
         "my_vote",
         "outcome",
         "my_choices",

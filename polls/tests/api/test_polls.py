@@ -50,6 +50,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "min_choices",
         "max_choices",
         "allow_vote_change",
+        "ballot_order",
         "my_vote",
         "outcome",
         "my_choices",
