@@ -456,3 +456,11 @@ def test_the_author_sees_the_count_on_the_manage_page(as_author, poll):
     Poll.objects.filter(pk=poll.pk).update(results_visibility="author_only")
     vote(poll)
     assert "1 vote" in as_author.get(url("manage", poll)).content.decode()
+
+
+def test_a_closing_date_holding_a_nul_character_is_an_error_not_a_crash(as_author, poll):
+    response = as_author.post(
+        url("extend", poll), {"closing": "at", "closes_on": "2030-07-01T12:00\x00"}
+    )
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()
