@@ -71,7 +71,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
     assert (body["min_choices"], body["max_choices"], body["allow_vote_change"]) == (1, 1, False)
     assert body["closed_at"] is None
     assert body["outcome"] is None  # open
-    assert (body["description"], body["results_visibility"]) == ("", "after_vote")
+    assert body["description"] == ""
     assert (body["unlisted"], body["shuffle_options"]) == (False, False)
 
 
