@@ -29,7 +29,7 @@ def poll(author):
 
 
 def vote(poll):
-    services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+    services.vote_cast(poll=poll, voter=UserFactory(), option_ids=[poll.options.first().pk])
 
 
 def labels(poll) -> list[str]:
