@@ -104,6 +104,8 @@ class ClosingTimeForm(forms.Form):
         # The duration is not used: whatever its boxes hold is no error.
         for name in PICKER_FIELDS:
             self.errors.pop(name, None)
+        if "closes_on" not in cleaned_data:  # refused by the field itself (a NUL character)
+            return cleaned_data
         zone = cleaned_data.get("time_zone") or local_time.UTC_NAME
         try:
             cleaned_data["closes_at"] = local_time.local_to_utc(cleaned_data["closes_on"], zone)

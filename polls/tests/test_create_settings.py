@@ -258,6 +258,7 @@ def test_the_date_is_not_judged_when_a_duration_is_picked(signed_in):
         ("", "UTC", "closes_on", "Pick the date and time the poll closes."),
         ("next friday", "UTC", "closes_on", FORMAT_HINT),
         ("2030-07-01T12:00", "Atlantis/Capital", "time_zone", PICK_ZONE),
+        ("2030-07-01T12:00\x00", "UTC", "closes_on", "Null characters are not allowed."),
     ],
 )
 def test_a_date_and_time_that_names_no_single_instant_is_an_error_next_to_it(

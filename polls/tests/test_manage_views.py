@@ -427,3 +427,40 @@ def test_the_options_kept_by_an_edit_keep_their_ids(as_author, poll):
         "Sushi": ids["Sushi"],
         "Pizza": ids["Pizza"],
     }
+
+
+@pytest.mark.parametrize("visibility", ["after_vote", "after_close", "author_only"])
+def test_staff_without_view_results_see_no_count_on_the_manage_and_delete_pages(
+    client, author, visibility
+):
+    """Managing a poll is polls.change_poll; seeing its hidden counts is polls.view_results."""
+    poll = PollFactory(author=author, labels=["Pizza", "Sushi"], results_visibility=visibility)
+    for _ in range(3):
+        vote(poll)
+    client.force_login(staff_with("polls.change_poll", "polls.delete_poll"))
+
+    manage = client.get(url("manage", poll)).content.decode()
+    delete = client.get(url("delete", poll)).content.decode()
+
+    assert "3 votes" not in manage
+    assert "3 votes" not in delete
+    services.poll_close(poll=poll, by=author)
+    closed = client.get(url("manage", poll)).content.decode()
+    if visibility == "author_only":
+        assert "3 votes" not in closed
+    else:  # public once closed
+        assert "3 votes" in closed
+
+
+def test_the_author_sees_the_count_on_the_manage_page(as_author, poll):
+    Poll.objects.filter(pk=poll.pk).update(results_visibility="author_only")
+    vote(poll)
+    assert "1 vote" in as_author.get(url("manage", poll)).content.decode()
+
+
+def test_a_closing_date_holding_a_nul_character_is_an_error_not_a_crash(as_author, poll):
+    response = as_author.post(
+        url("extend", poll), {"closing": "at", "closes_on": "2030-07-01T12:00\x00"}
+    )
+    assert response.status_code == 200
+    assert "Null characters are not allowed." in response.content.decode()

@@ -48,12 +48,23 @@ class ManagedPollMixin(LoginRequiredMixin):
             "is_author": user.pk == poll.author_id,
             "fixed": edit_form.fixed,
             "voted": voted,
+            "results_shown": results_shown(poll, user),
             "may_delete": services.user_may_delete_poll(by=user, poll=poll, voted=voted),
             "edit_form": edit_form,
             "rows": forms.get("rows") or edit_form.option_rows(),
             "closing_form": forms.get("closing_form")
             or ClosingTimeForm(initial=_a_day_later(poll)),
         }
+
+
+def results_shown(poll: Poll, user) -> bool:
+    """Whether the page may show the poll's count to `user`: managing a poll (polls.change_poll,
+    polls.delete_poll) is not seeing its hidden results (polls.view_results). The user's own
+    ballot is read only when the count waits for their vote."""
+    hidden_until = services.results_hidden_until(poll=poll, viewer=user, voted=False)
+    if hidden_until == services.UNTIL_VOTE:
+        return poll.ballots.filter(voter=user).exists()
+    return hidden_until is None
 
 
 def _a_day_later(poll: Poll) -> dict:
@@ -136,7 +147,11 @@ class PollDeleteView(LoginRequiredMixin, generic.TemplateView):
         return poll
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**kwargs) | {"poll": self.deletable_poll()}
+        poll = self.deletable_poll()
+        return super().get_context_data(**kwargs) | {
+            "poll": poll,
+            "results_shown": results_shown(poll, self.request.user),
+        }
 
     def post(self, request, public_id):
         poll = self.deletable_poll()
