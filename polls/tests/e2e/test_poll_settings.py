@@ -313,7 +313,7 @@ def test_edit_before_and_after_the_first_vote_from_the_manage_page(author_page, 
     assert [o.label for o in poll.options.all()] == ["Pizza", "Sushi", "Curry"]
     assert (poll.min_choices, poll.max_choices, poll.description) == (1, 3, "Friday at eight.")
 
-    services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+    services.vote_cast(poll=poll, voter=UserFactory(), option_ids=[poll.options.first().pk])
     page.reload()
     expect(
         page.get_by_text("Somebody has voted, so what a vote means can no longer change")
@@ -345,7 +345,7 @@ def test_the_manage_page_is_accessible_and_screenshotted(author_page, new_page, 
     page.goto(f"/polls/{poll.public_id}/manage")
     problems = {"manage": check_accessibility(page, axe_script)}
     screenshot(page, "manage")
-    services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+    services.vote_cast(poll=poll, voter=UserFactory(), option_ids=[poll.options.first().pk])
     services.poll_close(poll=poll)
     page.reload()
     problems["manage-closed-voted"] = check_accessibility(page, axe_script)
