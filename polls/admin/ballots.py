@@ -26,7 +26,9 @@ class BallotPollStatusFilter(StatusFilter):
 class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     """Read-only. Deleting a ballot removes it with services.ballot_remove, which takes its vote
     off the count and records the removal, in one transaction. Its choice is shown where the
-    poll's results are (ballots counted by option are the results)."""
+    poll's results are (ballots counted by option are the results); the ballots of a poll whose
+    results are hidden from the staff member are not listed at all, since their number is the
+    poll's count."""
 
     list_display = ["cast_at", "poll", "chosen", "voter"]
     list_select_related = ["poll", "voter"]
@@ -46,7 +48,11 @@ class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     def get_queryset(self, request):
         # Every choice of a ballot, in the author's option order.
         choices = Choice.objects.select_related("option").order_by("option__position", "id")
-        return super().get_queryset(request).prefetch_related(Prefetch("choices", choices))
+        ballots = super().get_queryset(request).prefetch_related(Prefetch("choices", choices))
+        if request.user.has_perm(services.VIEW_RESULTS):
+            return ballots
+        shown = services.polls_with_results_shown(polls=Poll.objects.all(), viewer=request.user)
+        return ballots.filter(poll__in=shown.values("pk"))
 
     def get_changelist(self, request, **kwargs):
         return IndexedChangeList

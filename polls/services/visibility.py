@@ -7,7 +7,9 @@ setting: always; after voting (and everyone once the poll closes); once the poll
 
 from datetime import datetime
 
-from ..models import Poll, ResultsVisibility
+from django.db.models import Q, QuerySet
+
+from ..models import PUBLIC_BALLOT_COUNT, Poll, ResultsVisibility
 
 VIEW_RESULTS = "polls.view_results"
 
@@ -54,3 +56,16 @@ def results_visible(*, poll: Poll, viewer, voted: bool, now: datetime | None = N
 def results_public(*, poll: Poll, now: datetime | None = None) -> bool:
     """Whether anyone at all may see them (what a link preview or a public list may show)."""
     return results_visible(poll=poll, viewer=None, voted=False, now=now)
+
+
+def polls_with_results_shown(*, polls: QuerySet, viewer) -> QuerySet:
+    """Of `polls`, those whose results `viewer` sees without having voted: all of them for a
+    holder of polls.view_results; else their own polls and those whose results are public by
+    their recorded close (PUBLIC_BALLOT_COUNT: this rule as a query, a poll past its closing
+    time but not yet swept counting as hidden for that minute)."""
+    if viewer.is_authenticated and viewer.has_perm(VIEW_RESULTS):
+        return polls
+    public = Q(public_count__gte=0)
+    if viewer.is_authenticated:
+        public |= Q(author=viewer)
+    return polls.alias(public_count=PUBLIC_BALLOT_COUNT).filter(public)

@@ -1,5 +1,6 @@
 """The admin's counts by the visibility rule, beyond what the per-mode test reads: sorting
-by votes and exporting results are for holders of polls.view_results only."""
+by votes, exporting results and listing the ballots of a poll whose results are hidden are for
+holders of polls.view_results only."""
 
 import pytest
 from django.urls import reverse
@@ -57,15 +58,44 @@ def test_holders_of_the_permission_sort_by_votes_and_export(client):
     assert b",2,100.0,2" in exported.content
 
 
-@pytest.mark.parametrize(("permissions", "shown"), [((), False), ((services.VIEW_RESULTS,), True)])
-def test_removing_a_ballot_shows_its_choice_only_where_the_results_are_shown(
-    client, permissions, shown
-):
+def test_removing_a_ballot_of_a_hidden_poll_takes_the_permission_to_see_its_results(client):
     poll = PollFactory(labels=["Marmalade", "Honey"], results_visibility="author_only")
     ballot = services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
-    client.force_login(staff_with("polls.view_ballot", "polls.delete_ballot", *permissions))
+    page = reverse("admin:polls_ballot_delete", args=[ballot.pk])
 
-    response = client.get(reverse("admin:polls_ballot_delete", args=[ballot.pk]))
+    client.force_login(staff_with("polls.view_ballot", "polls.delete_ballot"))
+    assert client.get(page).status_code == 302  # "does not exist": not among their ballots
 
+    client.force_login(
+        staff_with("polls.view_ballot", "polls.delete_ballot", services.VIEW_RESULTS)
+    )
+    response = client.get(page)
     assert response.status_code == 200
-    assert ("Marmalade" in response.content.decode()) is shown
+    assert "Marmalade" in response.content.decode()
+
+
+@pytest.mark.parametrize("visibility", ["after_vote", "after_close", "author_only"])
+def test_the_ballot_list_never_counts_a_hidden_polls_voters(client, visibility):
+    hidden = PollFactory(title="Secret ballot", results_visibility=visibility)
+    public = PollFactory(title="Open secret", results_visibility="always")
+    own_hidden = PollFactory(title="Secret of my own", results_visibility=visibility)
+    for poll in (hidden, public, own_hidden):
+        for _ in range(3):
+            services.vote_cast(poll=poll, voter=UserFactory(), option_id=poll.options.first().pk)
+    moderator = staff_with("polls.view_ballot", "polls.delete_ballot")
+    own_hidden.author = moderator
+    own_hidden.save(update_fields=["author"])
+    client.force_login(moderator)
+    ballots = reverse("admin:polls_ballot_changelist")
+
+    searched = client.get(ballots, {"q": "secret"})
+
+    listed = {ballot.poll_id for ballot in searched.context["cl"].result_list}
+    assert listed == {public.pk, own_hidden.pk}
+    assert searched.context["cl"].result_count == 6
+    everything = client.get(ballots).context["cl"]
+    assert {ballot.poll_id for ballot in everything.result_list} == {public.pk, own_hidden.pk}
+    assert everything.result_count == 6
+
+    client.force_login(staff_with("polls.view_ballot", services.VIEW_RESULTS))
+    assert client.get(ballots, {"q": "secret"}).context["cl"].result_count == 9
