@@ -6,17 +6,9 @@ from django.core.exceptions import ValidationError
 
 from .. import services
 from ..models import Poll
+from ..services.editing import SETTINGS
 from .site import add_service_errors
 
-SETTINGS = [
-    "description",
-    "results_visibility",
-    "min_choices",
-    "max_choices",
-    "allow_vote_change",
-    "unlisted",
-    "shuffle_options",
-]
 SETTINGS_HELP = {
     "description": "Plain text under the question; line breaks are kept.",
     "results_visibility": "Who sees the counts (the author and holders of polls.view_results "
