@@ -455,7 +455,8 @@
     });
   }
 
-  function setUpChoiceLimits() {
+  // The create and manage pages: the min/max fields show while "several options" is ticked.
+  function setUpChoiceLimitFields() {
     var multiple = document.querySelector("[data-multiple]");
     var limits = document.querySelector("[data-choice-limits]");
     if (!multiple || !limits) return;
@@ -476,6 +477,6 @@
     setUpChoiceLimits();
     setUpPollForm();
     setUpClosingPickers();
-    setUpChoiceLimits();
+    setUpChoiceLimitFields();
   });
 })();
