@@ -83,6 +83,24 @@ def test_nobody_in_particular_sees_only_public_results():
     assert services.results_public(poll=closed)
 
 
+def test_the_rule_as_a_query_agrees_with_the_rule_for_every_setting_open_or_closed():
+    """PUBLIC_BALLOT_COUNT (the ordering by votes, the admin's ballot list) states the rule in
+    SQL; for every setting, open or closed (the close recorded), it must answer as the rule."""
+    polls = []
+    for mode in (ALWAYS, AFTER_VOTE, AFTER_CLOSE, AUTHOR_ONLY):
+        polls.append(PollFactory(results_visibility=mode))
+        closed = PollFactory(results_visibility=mode)
+        services.poll_close(poll=closed)
+        polls.append(closed)
+    by_query = set(
+        services.polls_with_results_shown(
+            polls=Poll.objects.all(), viewer=AnonymousUser()
+        ).values_list("pk", flat=True)
+    )
+    by_rule = {poll.pk for poll in Poll.objects.all() if services.results_public(poll=poll)}
+    assert by_query == by_rule == {polls[0].pk, polls[1].pk, polls[3].pk, polls[5].pk}
+
+
 def test_an_anonymous_viewer_who_claims_a_vote_is_only_a_voter():
     poll = PollFactory(results_visibility=AUTHOR_ONLY)
     assert until(poll, AnonymousUser(), voted=True) == services.NEVER
