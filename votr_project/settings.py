@@ -299,6 +299,8 @@ REST_FRAMEWORK = {
         "anon": env_rate("DJANGO_THROTTLE_ANON", "60/minute"),
         "user": env_rate("DJANGO_THROTTLE_USER", "240/minute"),
         "votes": env_rate("DJANGO_THROTTLE_VOTES", "30/minute"),
+        # Ballots without an account, per (hashed) address: enough for a room behind one NAT.
+        "anon_votes": env_rate("DJANGO_THROTTLE_ANON_VOTES", "60/hour"),
         "signup": env_rate("DJANGO_THROTTLE_SIGNUP", "10/hour"),
         "poll_create": env_rate("DJANGO_THROTTLE_POLL_CREATE", "30/hour"),
         # Per client address and, separately, per address the email goes to (pages only).

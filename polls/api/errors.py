@@ -15,8 +15,15 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from polls.services import (
     AlreadyVoted,
+    BrowserNotKnown,
     ChoicesExpected,
     DuplicateChoice,
+    InviteCodeNeeded,
+    InviteCodeRefused,
+    InviteCodeRevoked,
+    InviteCodeUsed,
+    NameRefused,
+    NameRequired,
     NotAllowed,
     NotVoted,
     OptionNotInPoll,
@@ -49,6 +56,9 @@ ERROR_CODES = (
     TooFewChoices.code,
     TooManyChoices.code,
     ChoicesExpected.code,
+    NameRefused.code,
+    NameRequired.code,
+    "challenge_failed",
     "parse_error",
     "invalid_credentials",
     # 401, 403
@@ -66,6 +76,11 @@ ERROR_CODES = (
     PollClosed.code,
     VoteChangeNotAllowed.code,
     NotVoted.code,
+    BrowserNotKnown.code,
+    InviteCodeNeeded.code,
+    InviteCodeRefused.code,
+    InviteCodeUsed.code,
+    InviteCodeRevoked.code,
     # 413, 414, 415
     "too_large",
     "uri_too_long",

@@ -4,8 +4,24 @@ The rules live in polls/services/.
 """
 
 from .audit import AuditEntry
-from .ballots import IDENTITY_MAX_LENGTH, Ballot, BallotQuerySet, Choice, user_identity
+from .ballots import (
+    ADDRESS_HASH_LENGTH,
+    IDENTITY_MAX_LENGTH,
+    USER_IDENTITY_PREFIX,
+    VOTER_NAME_MAX_LENGTH,
+    Ballot,
+    BallotMode,
+    BallotQuerySet,
+    Choice,
+    user_identity,
+)
 from .counter import CounterScope, PollCounter, PollCounterQuerySet
+from .invites import (
+    INVITE_CODE_MAX_LENGTH,
+    INVITE_CODE_PATTERN,
+    InviteCode,
+    new_invite_code,
+)
 from .options import LABEL_MAX_LENGTH, LABEL_SUGGESTIONS, Option, OptionQuerySet
 from .polls import (
     DEFAULT_POLL_DURATION,
@@ -19,15 +35,29 @@ from .polls import (
     PUBLIC_ID_BYTES,
     PUBLIC_ID_PATTERN,
     TITLE_MAX_LENGTH,
+    NamesShownTo,
     Poll,
     PollQuerySet,
     ResultsVisibility,
+    VoterMode,
+    VoterNames,
     default_closes_at,
     new_public_id,
 )
 from .users import User
 
 __all__ = [
+    "ADDRESS_HASH_LENGTH",
+    "INVITE_CODE_MAX_LENGTH",
+    "INVITE_CODE_PATTERN",
+    "USER_IDENTITY_PREFIX",
+    "VOTER_NAME_MAX_LENGTH",
+    "BallotMode",
+    "InviteCode",
+    "NamesShownTo",
+    "VoterMode",
+    "VoterNames",
+    "new_invite_code",
     "DEFAULT_POLL_DURATION",
     "DESCRIPTION_MAX_LENGTH",
     "ENDED_AT",

@@ -8,11 +8,24 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 IDENTITY_MAX_LENGTH = 100
+VOTER_NAME_MAX_LENGTH = 50
+ADDRESS_HASH_LENGTH = 32
+USER_IDENTITY_PREFIX = "user:"
 
 
 def user_identity(user_id: int) -> str:
-    """The identity key of a signed-in voter's ballots."""
-    return f"user:{user_id}"
+    """The identity key of a signed-in voter's ballots (the other kinds are made by
+    polls.services.voters)."""
+    return f"{USER_IDENTITY_PREFIX}{user_id}"
+
+
+class BallotMode(models.TextChoices):
+    """How a ballot's voter was told apart: the kind of its identity, before the colon."""
+
+    ACCOUNT = "user", "Account"
+    BROWSER = "browser", "Browser"
+    CODE = "code", "Invite code"
+    OPEN = "open", "Open"
 
 
 class BallotQuerySet(models.QuerySet):
@@ -38,11 +51,26 @@ class Ballot(models.Model):
     """
 
     poll = models.ForeignKey("Poll", on_delete=models.CASCADE, related_name="ballots")
+    # The account that cast it: exactly the ballots whose identity is a user's. Others have
+    # none, whoever was signed in (an invite code or an open poll's ballot is nobody's).
     voter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ballots"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="ballots",
+        null=True,
+        blank=True,
     )
     identity = models.CharField(max_length=IDENTITY_MAX_LENGTH, editable=False)
     cast_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The name the voter gave (or their username), where the poll asks for one.
+    voter_name = models.CharField(
+        max_length=VOTER_NAME_MAX_LENGTH, blank=True, default="", db_default="", editable=False
+    )
+    # A keyed hash of the address a ballot without an account came from (an IPv6 address by its
+    # /64), never the address itself: what finds a burst of ballots from one place.
+    address_hash = models.CharField(
+        max_length=ADDRESS_HASH_LENGTH, blank=True, default="", db_default="", editable=False
+    )
 
     objects = BallotQuerySet.as_manager()
 
@@ -54,14 +82,33 @@ class Ballot(models.Model):
             ),
             models.CheckConstraint(condition=~Q(identity=""), name="ballot_identity_not_blank"),
             models.UniqueConstraint(fields=["id", "poll"], name="ballot_id_poll_unique"),
+            models.CheckConstraint(
+                condition=Q(voter__isnull=False, identity__startswith=USER_IDENTITY_PREFIX)
+                | (Q(voter__isnull=True) & ~Q(identity__startswith=USER_IDENTITY_PREFIX)),
+                name="ballot_voter_is_user_identity",
+            ),
         ]
         indexes = [
             # "Polls I voted in": a voter's ballots, latest first.
             models.Index(fields=["voter", "cast_at", "id"], name="ballot_voter_cast_idx"),
+            # Bursts: the ballots of one poll from one hashed address, by time.
+            models.Index(
+                fields=["poll", "address_hash", "cast_at"],
+                condition=~Q(address_hash=""),
+                name="ballot_address_burst_idx",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.voter} in {self.poll}"
+        return f"{self.voter or self.get_mode_display()} in {self.poll}"
+
+    @property
+    def mode(self) -> str:
+        """The BallotMode of its identity."""
+        return self.identity.partition(":")[0]
+
+    def get_mode_display(self) -> str:
+        return BallotMode(self.mode).label if self.mode in BallotMode.values else self.mode
 
 
 class Choice(models.Model):

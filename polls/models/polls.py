@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from .ballots import Ballot
+from .ballots import Ballot, user_identity
 from .counter import CounterScope, PollCounter
 
 TITLE_MAX_LENGTH = 200
@@ -38,6 +38,32 @@ class ResultsVisibility(models.TextChoices):
     AFTER_VOTE = "after_vote", "After voting (everyone once the poll closes)"
     AFTER_CLOSE = "after_close", "Once the poll closes"
     AUTHOR_ONLY = "author_only", "Only the author"
+
+
+class VoterMode(models.TextChoices):
+    """How a poll tells one voter from another, so that each votes once
+    (polls.services.voters is the one rule)."""
+
+    ACCOUNT = "account", "Signed-in users"
+    BROWSER = "browser", "One vote per browser"
+    CODE = "code", "Invite codes"
+    OPEN = "open", "Open: no check"
+
+
+class VoterNames(models.TextChoices):
+    """Whether voters are asked for a name."""
+
+    OFF = "off", "Not asked"
+    OPTIONAL = "optional", "Optional"
+    REQUIRED = "required", "Required"
+
+
+class NamesShownTo(models.TextChoices):
+    """Who sees the names voters give (and so who voted)."""
+
+    AUTHOR = "author", "The author"
+    EVERYONE = "everyone", "Everyone who sees the results"
+    NOBODY = "nobody", "Nobody"
 
 
 # The ballot count everyone may see, for ordering lists by votes, -1 where it is hidden from
@@ -139,19 +165,29 @@ class PollQuerySet(models.QuerySet):
         """Author and options in display order, in a fixed number of queries."""
         return self.select_related("author").prefetch_related("options")
 
-    def with_choice_of(self, user):
-        """For a signed-in `user`, their ballot in each poll and all its choices (read with
-        Poll.ballot_of_user and Poll.choices_of_user), in one more query whatever the number
-        of polls: a row per choice, in the author's option order."""
-        if not user.is_authenticated:
+    def with_choice_of(self, user, *, identities: tuple[str, ...] = ()):
+        """The viewer's ballot in each poll and all its choices (read with Poll.ballot_of_user
+        and Poll.choices_of_user), in one more query whatever the number of polls: a row per
+        choice, in the author's option order. The viewer is the signed-in `user` and the
+        ballot `identities` they hold without an account (a browser's, an invite code's),
+        preferred in that order where they hold several ballots in one poll. No query for a
+        viewer with neither."""
+        wanted = [user_identity(user.pk)] if user.is_authenticated else []
+        wanted += [identity for identity in identities if identity not in wanted]
+        if not wanted:
             return self
+        preference = Case(
+            *[When(identity=identity, then=Value(rank)) for rank, identity in enumerate(wanted)],
+            output_field=models.IntegerField(),
+        )
         own_choices = (
-            Ballot.objects.filter(voter=user)
+            Ballot.objects.filter(identity__in=wanted)
             .annotate(
+                preference=preference,
                 chosen_option_id=F("choices__option_id"),
                 chosen_position=F("choices__option__position"),
             )
-            .order_by("chosen_position", "chosen_option_id")
+            .order_by("preference", "chosen_position", "chosen_option_id")
         )
         return self.prefetch_related(
             models.Prefetch("ballots", queryset=own_choices, to_attr="user_ballot_choices")
@@ -212,6 +248,21 @@ class Poll(models.Model):
     unlisted = models.BooleanField(default=False, db_default=False)
     # Each viewer sees the options in their own (stable) order; results keep the author's.
     shuffle_options = models.BooleanField(default=False, db_default=False)
+    # Who may vote and how duplicates are stopped; whether everyone sees who chose what; and
+    # whether voters give a name, seen by whom.
+    voter_mode = models.CharField(
+        max_length=8, choices=VoterMode, default=VoterMode.ACCOUNT, db_default=VoterMode.ACCOUNT
+    )
+    public_ballots = models.BooleanField(default=False, db_default=False)
+    voter_names = models.CharField(
+        max_length=8, choices=VoterNames, default=VoterNames.OFF, db_default=VoterNames.OFF
+    )
+    names_shown_to = models.CharField(
+        max_length=8,
+        choices=NamesShownTo,
+        default=NamesShownTo.AUTHOR,
+        db_default=NamesShownTo.AUTHOR,
+    )
 
     objects = PollQuerySet.as_manager()
 
@@ -264,6 +315,17 @@ class Poll(models.Model):
                 condition=Q(results_visibility__in=ResultsVisibility.values),
                 name="poll_results_visibility_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(voter_mode__in=VoterMode.values)
+                & Q(voter_names__in=VoterNames.values)
+                & Q(names_shown_to__in=NamesShownTo.values),
+                name="poll_voter_settings_valid",
+            ),
+            # Nothing ties an open poll's ballot to its voter, so nothing could change it.
+            models.CheckConstraint(
+                condition=~Q(voter_mode=VoterMode.OPEN, allow_vote_change=True),
+                name="poll_open_votes_final",
+            ),
         ]
         permissions = [("view_results", "Can see every poll's results at any time")]
 
@@ -278,15 +340,21 @@ class Poll(models.Model):
         """The one rule for open polls: not closed yet and before the closing time."""
         return self.closed_at is None and (now or timezone.now()) < self.closes_at
 
+    def _own_ballot_rows(self) -> list:
+        """The rows of one ballot of the viewer given to PollQuerySet.with_choice_of (the one
+        of the identity they prefer), one per choice."""
+        rows = getattr(self, "user_ballot_choices", None) or []
+        return [row for row in rows if row.pk == rows[0].pk] if rows else []
+
     def ballot_of_user(self) -> Ballot | None:
         """The ballot (with its `cast_at`) of the user given to PollQuerySet.with_choice_of (or
         recorded by set_choice_of_user), or None."""
-        rows = getattr(self, "user_ballot_choices", None)
+        rows = self._own_ballot_rows()
         return rows[0] if rows else None
 
     def choices_of_user(self) -> list[int]:
         """The option ids that user's ballot chose, in the author's option order ([] for none)."""
-        rows = getattr(self, "user_ballot_choices", None) or []
+        rows = self._own_ballot_rows()
         return [row.chosen_option_id for row in rows if row.chosen_option_id is not None]
 
     def choice_of_user(self) -> int | None:
@@ -310,6 +378,11 @@ class Poll(models.Model):
     def ended_at(self):
         """When voting stopped (or will stop): the recorded close, else the closing time."""
         return self.closed_at or self.closes_at
+
+    @property
+    def takes_anonymous_votes(self) -> bool:
+        """Whether someone without an account may vote (maybe with a code)."""
+        return self.voter_mode != VoterMode.ACCOUNT
 
     @property
     def is_multiple_choice(self) -> bool:

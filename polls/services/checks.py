@@ -16,9 +16,12 @@ from ..models import (
     MIN_POLL_DURATION,
     TITLE_MAX_LENGTH,
     Ballot,
+    NamesShownTo,
     Option,
     Poll,
     ResultsVisibility,
+    VoterMode,
+    VoterNames,
 )
 from .errors import TOO_FEW_OPTIONS, capped_messages, too_many_options
 
@@ -142,9 +145,20 @@ def _choice_limit_errors(min_choices, max_choices, *, option_count) -> dict[str,
 VISIBILITY_CHOICES_TEXT = ", ".join(ResultsVisibility.values)
 FLAGS = {
     "allow_vote_change": "Whether voters may change their vote",
+    "public_ballots": "Whether the ballots are public",
     "unlisted": "Whether the poll is unlisted",
     "shuffle_options": "Whether the options are shown in a random order",
 }
+
+
+CHOOSE = (
+    ("voter_mode", VoterMode, "Choose how voters are told apart"),
+    ("voter_names", VoterNames, "Choose whether voters give a name"),
+    ("names_shown_to", NamesShownTo, "Choose who sees the voters' names"),
+)
+OPEN_VOTES_FINAL = (
+    "An open poll cannot let voters change their vote: nothing ties a ballot to its voter."
+)
 
 
 def _settings_errors(*, option_count, **settings) -> dict[str, list[str]]:
@@ -166,6 +180,11 @@ def _settings_errors(*, option_count, **settings) -> dict[str, list[str]]:
     for flag, what in FLAGS.items():
         if flag in settings and not isinstance(settings[flag], bool):
             errors[flag] = [f"{what} must be true or false."]
+    for field, choices, what in CHOOSE:
+        if field in settings and settings[field] not in choices.values:
+            errors[field] = [f"{what}: one of {', '.join(choices.values)}."]
+    if settings.get("voter_mode") == VoterMode.OPEN and settings.get("allow_vote_change") is True:
+        errors.setdefault("allow_vote_change", []).append(OPEN_VOTES_FINAL)
     return errors
 
 
@@ -199,6 +218,10 @@ def poll_errors(
     allow_vote_change=False,
     unlisted=False,
     shuffle_options=False,
+    voter_mode=VoterMode.ACCOUNT,
+    public_ballots=False,
+    voter_names=VoterNames.OFF,
+    names_shown_to=NamesShownTo.AUTHOR,
 ) -> dict[str, list[str]]:
     """What poll_create would refuse, per field (`title`, `options`, `closes_at` and each
     setting by its name), written nowhere: a form calls it from clean() and leaves the write
@@ -214,6 +237,10 @@ def poll_errors(
         allow_vote_change=allow_vote_change,
         unlisted=unlisted,
         shuffle_options=shuffle_options,
+        voter_mode=voter_mode,
+        public_ballots=public_ballots,
+        voter_names=voter_names,
+        names_shown_to=names_shown_to,
     )
     return _without_empty(
         {

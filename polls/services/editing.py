@@ -39,15 +39,36 @@ SETTINGS = (
     "allow_vote_change",
     "unlisted",
     "shuffle_options",
+    "voter_mode",
+    "public_ballots",
+    "voter_names",
+    "names_shown_to",
 )
 # `labels` relabels options by id ({id: label}); `option_labels` is the whole new list.
 EDITABLE = frozenset({"title", "labels", "option_labels", "closes_at", *SETTINGS})
 # What a cast ballot means, so what no longer changes once anyone has voted.
-FIXED_ONCE_VOTED = frozenset({"title", "labels", "option_labels", "min_choices", "max_choices"})
+# Who may vote, whether ballots are public and whether names are asked: what voters were told
+# before they voted.
+FIXED_ONCE_VOTED = frozenset(
+    {
+        "title",
+        "labels",
+        "option_labels",
+        "min_choices",
+        "max_choices",
+        "voter_mode",
+        "public_ballots",
+        "voter_names",
+    }
+)
 
 QUESTION_FIXED = "Somebody has voted in this poll: its question can no longer change."
 CHOICE_LIMITS_FIXED = (
     "Somebody has voted in this poll: how many options a ballot holds can no longer change."
+)
+VOTERS_FIXED = (
+    "Somebody has voted in this poll: who may vote, whether ballots are public and whether "
+    "names are asked can no longer change (voters were told before they voted)."
 )
 LABELS_OR_LIST = "Give new labels by option id, or the whole list of options, not both."
 LABELS_BY_ID = "Give the new labels as {option id: label}."
@@ -63,11 +84,21 @@ FIXED_MESSAGES = {
     "option_labels": ("options", WORDING_FIXED),
     "min_choices": ("min_choices", CHOICE_LIMITS_FIXED),
     "max_choices": ("max_choices", CHOICE_LIMITS_FIXED),
+    "voter_mode": ("voter_mode", VOTERS_FIXED),
+    "public_ballots": ("public_ballots", VOTERS_FIXED),
+    "voter_names": ("voter_names", VOTERS_FIXED),
+}
+CHOICE_WORDS = {
+    "results_visibility": "Results visibility",
+    "voter_mode": "Voters",
+    "voter_names": "Voter names",
+    "names_shown_to": "Names shown to",
 }
 FLAG_WORDS = {
     "allow_vote_change": "Vote changes allowed",
     "unlisted": "Unlisted",
     "shuffle_options": "Options in a random order",
+    "public_ballots": "Public ballots",
 }
 
 
@@ -204,6 +235,10 @@ def _edit_errors(poll: Poll, options, changes: dict, *, voted: bool, now: dateti
     if new_labels is not None and "min_choices" not in settings:
         # Fewer options must still hold the choice limits.
         settings |= {"min_choices": poll.min_choices, "max_choices": poll.max_choices}
+    if "voter_mode" in settings or "allow_vote_change" in settings:
+        # An open poll takes no vote changes, whichever of the two changes.
+        settings.setdefault("voter_mode", poll.voter_mode)
+        settings.setdefault("allow_vote_change", poll.allow_vote_change)
     option_count = len(new_labels) if new_labels is not None else len(options)
     for field, messages in _settings_errors(option_count=option_count, **settings).items():
         errors.setdefault(field, [])
@@ -279,8 +314,8 @@ def _options_replace(*, poll: Poll, options, labels, by: User) -> None:
 def _described(field: str, before, after) -> str:
     if field == "description":
         return f'Description: "{before}" → "{after}".'
-    if field == "results_visibility":
-        return f"Results visibility: {before} → {after}."
+    if field in CHOICE_WORDS:
+        return f"{CHOICE_WORDS[field]}: {before} → {after}."
     if field in FLAG_WORDS:
         return f"{FLAG_WORDS[field]}: {'yes' if before else 'no'} → {'yes' if after else 'no'}."
     return ""

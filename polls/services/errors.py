@@ -87,6 +87,59 @@ class NotVoted(VoteRefused):
     code = "not_voted"
 
 
+class SignInToVote(VoteRefused):
+    message = "Log in to vote in this poll: it takes one vote per account."
+    code = "not_authenticated"
+
+
+class BrowserNotKnown(VoteRefused):
+    """A vote without an account in a one-vote-per-browser poll, from a browser that did not
+    keep the cookie the poll page gave it."""
+
+    message = (
+        "Votr could not recognise your browser: allow cookies for this site, reload the poll "
+        "and vote again."
+    )
+    code = "browser_not_known"
+
+
+class InviteCodeNeeded(VoteRefused):
+    message = "This poll takes votes by invite code only: open the link of your invite."
+    code = "invite_code_needed"
+
+
+class InviteCodeRefused(VoteRefused):
+    message = "That invite code is not valid for this poll."
+    code = "invite_code_invalid"
+
+
+class InviteCodeUsed(InviteCodeRefused):
+    message = "That invite code has already been used to vote."
+    code = "invite_code_used"
+
+
+class InviteCodeRevoked(InviteCodeRefused):
+    message = "That invite code was withdrawn by the poll's author."
+    code = "invite_code_revoked"
+
+
+class NoWayToChange(VoteRefused):
+    message = "Votes in an open poll cannot be changed: nothing ties a ballot to its voter."
+    code = "vote_change_not_allowed"
+
+
+class NameRefused(VoteRefused):
+    """A name the poll cannot take (the API answers 400 on `name`)."""
+
+    message = "That name cannot be used."
+    code = "invalid_name"
+
+
+class NameRequired(NameRefused):
+    message = "This poll asks each voter for their name: type one."
+    code = "name_required"
+
+
 class NotAllowed(Exception):
     """The user may not do this to that poll. `message` is fit to show to them."""
 

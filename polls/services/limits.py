@@ -32,6 +32,8 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError, ResponseError
 
+from .voters import address_hash
+
 # The API's throttles log as they always did: one logger for the one decision.
 logger = logging.getLogger("polls.api.throttles")
 
@@ -51,7 +53,8 @@ class Limit:
     """A rate (`scope`) counted per "user" (the account, else the address), per "signed_in"
     account (anonymous callers are not counted), per "anonymous" caller's address (accounts
     are not counted), per client "address", or per "email" the request names (a digest of it,
-    never the address)."""
+    never the address). An address is counted under its keyed hash (an IPv6 address by its
+    /64, polls.services.voters.address_hash): no key in the cache holds an address."""
 
     scope: str
     per: str
@@ -61,6 +64,9 @@ class Limit:
 ANON = Limit("anon", per="anonymous")
 SIGNED_IN = Limit("user", per="signed_in")
 VOTES = Limit("votes", per="user")
+# Ballots without an account, per address on top of VOTES: what slows ballot stuffing in
+# polls that take them.
+ANONYMOUS_VOTES = Limit("anon_votes", per="anonymous")
 POLL_CREATE = Limit("poll_create", per="user")
 # Accounts are what a spammer makes in bulk: per address, signed in or not.
 SIGNUP = Limit("signup", per="address")
@@ -91,13 +97,13 @@ def _ident(limit: Limit, *, user, address: str | None, email: str) -> str | None
     if limit.per == "signed_in":
         return str(user.pk) if signed_in else None
     if limit.per == "anonymous":
-        return None if signed_in else address
+        return None if signed_in else address_hash(address) or None
     if limit.per == "user" and signed_in:
         return str(user.pk)
     if limit.per == "email":
         email = email.strip().casefold() if isinstance(email, str) else ""
         return hashlib.sha256(email.encode()).hexdigest() if email else None
-    return address
+    return address_hash(address) or None
 
 
 def _rate(scope: str) -> tuple[int, int] | None:

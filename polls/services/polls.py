@@ -14,9 +14,12 @@ from ..models import (
     DEFAULT_POLL_DURATION,
     TITLE_MAX_LENGTH,
     AuditEntry,
+    NamesShownTo,
     Option,
     Poll,
     ResultsVisibility,
+    VoterMode,
+    VoterNames,
 )
 from .audit import audit_record
 from .checks import (
@@ -52,6 +55,10 @@ def poll_create(
     allow_vote_change: bool = False,
     unlisted: bool = False,
     shuffle_options: bool = False,
+    voter_mode: str = VoterMode.ACCOUNT,
+    public_ballots: bool = False,
+    voter_names: str = VoterNames.OFF,
+    names_shown_to: str = NamesShownTo.AUTHOR,
 ) -> Poll:
     """Create a poll with its options, in order, and its settings (docs/poll-settings.md).
     Raises ValidationError with per-field messages under `title`, `options`, `closes_at` and
@@ -67,6 +74,10 @@ def poll_create(
         "allow_vote_change": allow_vote_change,
         "unlisted": unlisted,
         "shuffle_options": shuffle_options,
+        "voter_mode": voter_mode,
+        "public_ballots": public_ballots,
+        "voter_names": voter_names,
+        "names_shown_to": names_shown_to,
     }
     errors = poll_errors(
         title=title, option_labels=option_labels, closes_at=closes_at, now=now, **settings

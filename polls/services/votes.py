@@ -1,21 +1,28 @@
-"""Casting a ballot and removing one (a fraudulent vote), with the counters kept in step.
-Changing and retracting a ballot are votes_change.py."""
+"""Casting a ballot, with the counters kept in step. Changing and retracting one are
+votes_change.py; removing one, removal.py."""
 
 from collections.abc import Iterable
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
-from ..models import MAX_OPTIONS, AuditEntry, Ballot, Choice, Option, Poll, user_identity
-from .audit import audit_record
+from ..models import (
+    MAX_OPTIONS,
+    USER_IDENTITY_PREFIX,
+    Ballot,
+    Choice,
+    Option,
+    Poll,
+    VoterMode,
+)
+from .challenges import challenge_required, challenge_verify
 from .errors import (
     AlreadyVoted,
     ChoicesExpected,
     DuplicateChoice,
-    NotAllowed,
     OptionNotInPoll,
     PollClosed,
     PollNotFound,
@@ -23,7 +30,15 @@ from .errors import (
     TooManyChoices,
     VoteRefused,
 )
-from .permissions import DELETE_BALLOT
+from .invites import invite_code_use
+from .voters import (
+    Voter,
+    address_hash,
+    as_voter,
+    ballot_identity,
+    ballot_name,
+    needs_challenge,
+)
 
 User = get_user_model()
 
@@ -38,7 +53,7 @@ COUNT_CHOICE = """
         SELECT id FROM polls_poll
         WHERE public_id = %s AND closed_at IS NULL AND closes_at > %s
     )
-    RETURNING poll_id
+    RETURNING poll_id, {settings}
 """
 # The same for several options, locking their rows in ascending id order first (the one lock
 # order, docs/architecture.md), so that ballots sharing options never wait on each other in a
@@ -54,7 +69,13 @@ COUNT_CHOICES = """
         )
         ORDER BY id{lock}
     )
-    RETURNING poll_id
+    RETURNING poll_id, {settings}
+"""
+# What the vote needs to know of the poll to tell its voter apart, returned by the statement
+# that counts the choices rather than read by another round trip.
+POLL_VOTER_SETTINGS = """
+    (SELECT voter_mode FROM polls_poll WHERE polls_poll.id = polls_option.poll_id),
+    (SELECT voter_names FROM polls_poll WHERE polls_poll.id = polls_option.poll_id)
 """
 # The poll's ballot count and revision, last in the transaction: the poll's row is locked from
 # here to the commit. The open check and the choice limits are checked on that row: a close or
@@ -74,43 +95,62 @@ COUNT_BALLOT = """
 def vote_cast(
     *,
     poll: Poll | str,
-    voter: User,
+    voter: User | Voter,
     option_id: int | None = None,
     option_ids: Iterable[int] | None = None,
+    challenge: str | None = None,
 ) -> Ballot:
     """Record `voter`'s ballot in `poll` (a Poll or its public id) and count it: one option,
     `option_id`, the single-choice form (refused by a poll that takes several), or
-    `option_ids`, between the poll's min_choices and max_choices distinct options of it. Returns
-    the ballot, whose `poll` is the poll as this vote left it: its counts, options and the
-    voter's choices, ready to show without another read.
+    `option_ids`, between the poll's min_choices and max_choices distinct options of it.
+    `voter` is a signed-in user or a Voter (polls.services.voters): the poll's voter mode says
+    who may vote and under which identity; a vote without an account in a browser or open
+    poll carries `challenge`, a solved proof-of-work challenge. Returns the ballot, whose
+    `poll` is the poll as this vote left it: its counts, options and the voter's choices,
+    ready to show without another read.
 
     One short transaction, each statement one round trip: count the choices on the options only
     if they are options of this poll and the poll is open at this instant (several options are
-    locked in ascending id order); insert the ballot (the one-ballot-per-identity constraint
-    settles races between two requests of one voter: the second rolls everything back); insert
-    its choices; count the ballot on the poll, checking there that the poll is still open and
-    takes this many choices. Counters are raised in the database, so concurrent votes are never
-    lost.
+    locked in ascending id order), which also returns the poll's voter mode; insert the ballot
+    (the one-ballot-per-identity constraint settles races between two requests of one voter:
+    the second rolls everything back); insert its choices; mark an invite code used; count the
+    ballot on the poll, checking there that the poll is still open and takes this many choices.
+    Counters are raised in the database, so concurrent votes are never lost.
     """
+    voter = as_voter(voter)
     public_id = poll if isinstance(poll, str) else poll.public_id
     chosen, single = chosen_ids(option_id=option_id, option_ids=option_ids)
     now = timezone.now()
     if not 0 < len(chosen) <= MAX_OPTIONS:
         raise _refusal(public_id=public_id, chosen=chosen, single=single, now=now)
+    identity = None
     try:
         with transaction.atomic():
-            poll_id = _count_choices(public_id=public_id, chosen=chosen, now=now)
-            if poll_id is None:
+            counted = _count_choices(public_id=public_id, chosen=chosen, now=now)
+            if counted is None:
                 raise _refusal(public_id=public_id, chosen=chosen, single=single, now=now)
+            poll_id, mode, names = counted
+            identity = ballot_identity(mode=mode, voter=voter)
+            if needs_challenge(mode=mode, voter=voter) and challenge_required():
+                challenge_verify(payload=challenge)
+            settings = Poll(pk=poll_id, voter_mode=mode, voter_names=names)
+            by_account = identity.startswith(USER_IDENTITY_PREFIX)
             ballot = Ballot.objects.create(
-                poll_id=poll_id, voter=voter, identity=user_identity(voter.pk), cast_at=now
+                poll_id=poll_id,
+                voter=voter.user if by_account else None,
+                identity=identity,
+                cast_at=now,
+                voter_name=ballot_name(poll=settings, voter=voter),
+                address_hash="" if by_account else address_hash(voter.address),
             )
             Choice.objects.bulk_create(
                 [Choice(ballot=ballot, poll_id=poll_id, option_id=option) for option in chosen]
             )
+            if mode == VoterMode.CODE:
+                invite_code_use(poll_id=poll_id, code=voter.code)
             ballot.poll = _count_ballot(ballot=ballot, chosen=chosen, single=single, now=now)
     except IntegrityError:
-        if Ballot.objects.filter(poll__public_id=public_id, identity=user_identity(voter.pk)):
+        if identity and Ballot.objects.filter(poll__public_id=public_id, identity=identity):
             raise AlreadyVoted from None
         if not Poll.objects.filter(public_id=public_id).exists():
             raise PollClosed("This poll has been deleted.") from None
@@ -160,21 +200,28 @@ def _as_id(option_id) -> int:
     return number
 
 
-def _count_choices(*, public_id: str, chosen: list[int], now: datetime) -> int | None:
-    """COUNT_CHOICE or COUNT_CHOICES: the poll's id, or None when any option was not counted
-    (the transaction is then rolled back by the refusal)."""
+def _count_choices(
+    *, public_id: str, chosen: list[int], now: datetime
+) -> tuple[int, str, str] | None:
+    """COUNT_CHOICE or COUNT_CHOICES: the poll's id, voter mode and voter names setting, or
+    None when any option was not counted (the transaction is then rolled back by the
+    refusal)."""
     when = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         if len(chosen) == 1:
-            cursor.execute(COUNT_CHOICE, [chosen[0], public_id, when])
+            cursor.execute(
+                COUNT_CHOICE.format(settings=POLL_VOTER_SETTINGS), [chosen[0], public_id, when]
+            )
         else:
             lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-            sql = COUNT_CHOICES.format(ids=", ".join(["%s"] * len(chosen)), lock=lock)
+            sql = COUNT_CHOICES.format(
+                ids=", ".join(["%s"] * len(chosen)), lock=lock, settings=POLL_VOTER_SETTINGS
+            )
             cursor.execute(sql, [*chosen, public_id, when])
         counted = cursor.fetchall()
     if len(counted) != len(chosen):
         return None
-    return counted[0][0]
+    return tuple(counted[0])
 
 
 def _refusal(*, public_id: str, chosen: list[int], single: bool, now: datetime) -> Exception:
@@ -225,61 +272,3 @@ def _count_ballot(*, ballot: Ballot, chosen: list[int], single: bool, now: datet
     order = [option.pk for option in poll.options.all()]
     poll.set_choice_of_user(sorted(chosen, key=order.index), ballot=ballot)
     return poll
-
-
-def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
-    """Remove a ballot (a fraudulent vote) and take its choices off the counters, in one
-    transaction that also records the removal in the audit log. It takes polls.delete_ballot
-    (`by=None` is the system). Idempotent: returns True only for the call that removed it."""
-    if by is not None and not by.has_perm(DELETE_BALLOT):
-        raise NotAllowed("Only staff can remove a ballot.")
-    with transaction.atomic():
-        # Options first, then the ballot, then the poll: the order a vote and poll_delete take
-        # their locks in, so none of them can wait on another in a cycle. Every option of the
-        # poll, as vote_change takes them: the ballot's choices may change until then.
-        list(Option.objects.select_for_update().filter(poll_id=ballot.poll_id).order_by("id"))
-        choices = list(ballot.choices.select_related("option").order_by("rank", "id"))
-        _, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
-        if not per_model.get(Ballot._meta.label):
-            return False
-        Option.objects.filter(pk__in=[choice.option_id for choice in choices]).update(
-            votes=F("votes") - 1
-        )
-        Poll.objects.filter(pk=ballot.poll_id).update(
-            ballot_count=F("ballot_count") - 1, revision=F("revision") + 1
-        )
-        audit_record(
-            actor=by,
-            action=AuditEntry.Action.REMOVE_BALLOT,
-            obj=ballot,
-            details="Took off the count: "
-            + (", ".join(f'"{choice.option.label}"' for choice in choices) or "nothing")
-            + f" (voter {ballot.voter_id}, poll {ballot.poll_id}).",
-        )
-    return True
-
-
-def voter_ballots_remove(*, voter_id: int) -> int:
-    """Take every ballot of one voter off the counts and delete them, in one transaction: what
-    deleting an account must do first (the database's cascade would delete the rows and leave
-    the counters above the ballots). Options are locked first (every option of those polls, as
-    vote_change takes them), then the polls, as a vote takes them. Returns how many ballots were
-    removed."""
-    with transaction.atomic():
-        choices = Choice.objects.filter(ballot__voter_id=voter_id)
-        list(
-            Option.objects.select_for_update()
-            .filter(poll_id__in=choices.values("poll_id"))
-            .order_by("id")
-        )
-        per_option = choices.values("option_id").annotate(n=Count("id")).order_by()
-        for row in per_option:
-            Option.objects.filter(pk=row["option_id"]).update(votes=F("votes") - row["n"])
-        ballots = Ballot.objects.filter(voter_id=voter_id)
-        per_poll = ballots.values("poll_id").annotate(n=Count("id")).order_by("poll_id")
-        for row in per_poll:
-            Poll.objects.filter(pk=row["poll_id"]).update(
-                ballot_count=F("ballot_count") - row["n"], revision=F("revision") + 1
-            )
-        _, removed = ballots.delete()
-    return removed.get(Ballot._meta.label, 0)

@@ -8,8 +8,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import Ballot, Choice, Option, Poll, user_identity
+from ..models import Ballot, Choice, Option, Poll, VoterMode
 from .errors import NotVoted, OptionNotInPoll, PollClosed, PollNotFound, VoteChangeNotAllowed
+from .invites import invite_code_use
+from .voters import Voter, as_voter, ballot_identity
 from .votes import choice_count_refusal, chosen_ids
 
 User = get_user_model()
@@ -18,13 +20,14 @@ User = get_user_model()
 def vote_change(
     *,
     poll: Poll | str,
-    voter: User,
+    voter: User | Voter,
     option_ids: Iterable[int] | None = None,
     option_id: int | None = None,
 ) -> Ballot:
     """Replace the choices of `voter`'s ballot in `poll` (a Poll or its public id) with
     `option_ids` (or `option_id`, the single-choice form), by the rules of vote_cast, while the
-    poll is open and allows vote changes. Returns the ballot, cast at this instant.
+    poll is open and allows vote changes. `voter` is found as vote_cast tells voters apart (the
+    same account, browser or invite code). Returns the ballot, cast at this instant.
 
     One transaction, its locks in the one order: every option of the poll by id (whatever the
     ballot held and will hold is among them, and a concurrent change of the same ballot waits
@@ -57,43 +60,45 @@ def vote_change(
     return ballot
 
 
-def vote_retract(*, poll: Poll | str, voter: User) -> None:
+def vote_retract(*, poll: Poll | str, voter: User | Voter) -> None:
     """Delete `voter`'s ballot in `poll` and take it off every count (the poll's ballot count,
     each chosen option's votes), while the poll is open and allows vote changes. One
     transaction, with the locks of vote_change and ballot_remove: options by id, the ballot,
-    the poll. Afterwards the voter may vote again."""
+    the poll. Afterwards the voter may vote again (an invite code is unused again)."""
     now = timezone.now()
     with transaction.atomic():
         ballot, locked, _ = _lock_ballot(poll=poll, voter=voter, now=now)
         held = list(ballot.choices.values_list("option_id", flat=True))
         Ballot.objects.filter(pk=ballot.pk).delete()
         Option.objects.filter(pk__in=held).update(votes=F("votes") - 1)
+        if locked.voter_mode == VoterMode.CODE:
+            invite_code_use(poll_id=locked.pk, code=as_voter(voter).code, used=False)
         Poll.objects.filter(pk=locked.pk).update(
             ballot_count=F("ballot_count") - 1, revision=F("revision") + 1
         )
 
 
-def _lock_ballot(*, poll: Poll | str, voter: User, now: datetime) -> tuple[Ballot, Poll, list]:
+def _lock_ballot(
+    *, poll: Poll | str, voter: User | Voter, now: datetime
+) -> tuple[Ballot, Poll, list]:
     """In the caller's transaction: lock every option of the poll (by id), the voter's ballot,
     then the poll; refuse unless the poll is open, allows changes and holds a ballot of theirs.
     Returns the ballot, the poll as locked and its option ids."""
     if isinstance(poll, Poll):
-        poll_id = poll.pk
+        poll_id, mode = poll.pk, poll.voter_mode
     else:
-        poll_id = Poll.objects.filter(public_id=poll).values_list("pk", flat=True).first()
-        if poll_id is None:
+        found = Poll.objects.filter(public_id=poll).values_list("pk", "voter_mode").first()
+        if found is None:
             raise PollNotFound
+        poll_id, mode = found
+    identity = ballot_identity(mode=mode, voter=as_voter(voter), new=False)
     options = list(
         Option.objects.select_for_update()
         .filter(poll_id=poll_id)
         .order_by("id")
         .values_list("id", flat=True)
     )
-    ballot = (
-        Ballot.objects.select_for_update()
-        .filter(poll_id=poll_id, identity=user_identity(voter.pk))
-        .first()
-    )
+    ballot = Ballot.objects.select_for_update().filter(poll_id=poll_id, identity=identity).first()
     locked = Poll.objects.select_for_update(no_key=True).filter(pk=poll_id).first()
     if locked is None:
         raise PollNotFound

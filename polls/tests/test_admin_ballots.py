@@ -12,8 +12,8 @@ from .factories import PollFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def several():
-    return PollFactory(labels=["Alpha", "Bravo", "Charlie", "Delta"], max_choices=4)
+def several(**settings):
+    return PollFactory(labels=["Alpha", "Bravo", "Charlie", "Delta"], max_choices=4, **settings)
 
 
 def cast(poll, *labels, voter=None) -> Ballot:
@@ -38,7 +38,7 @@ def test_the_ballot_list_and_page_show_every_choice_in_the_authors_order(admin_c
 
 
 def test_removing_a_ballot_of_several_choices_takes_each_off(admin_client, admin_user):
-    poll = several()
+    poll = several(public_ballots=True)
     fraudulent = cast(poll, "Alpha", "Bravo", "Delta")
     cast(poll, "Bravo")
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from rest_framework.throttling import SimpleRateThrottle
 
 from polls.services import limits
+from polls.services.voters import address_hash
 from polls.tests.factories import PASSWORD, PollFactory
 
 
@@ -120,7 +121,7 @@ def test_throttle_counts_are_kept_in_the_shared_cache(api, db):
     }
     api.get("/api/polls/")
 
-    assert cache.get("throttle_anon_127.0.0.1") % limits.COUNT_SCALE == 1
+    assert cache.get(f"throttle_anon_{address_hash('127.0.0.1')}") % limits.COUNT_SCALE == 1
 
 
 def test_without_redis_counts_are_kept_in_the_database_table(api, database_cache):
@@ -129,7 +130,7 @@ def test_without_redis_counts_are_kept_in_the_database_table(api, database_cache
     with connection.cursor() as cursor:
         cursor.execute("SELECT cache_key FROM votr_cache")
         keys = [row[0] for row in cursor.fetchall()]
-    assert any(key.endswith("throttle_anon_127.0.0.1") for key in keys)
+    assert any(key.endswith(f"throttle_anon_{address_hash('127.0.0.1')}") for key in keys)
 
 
 def test_a_throttle_check_costs_two_queries_in_the_database_cache(
@@ -269,6 +270,7 @@ def test_every_rate_and_the_proxy_count_come_from_the_environment():
         DJANGO_THROTTLE_ANON="1/second",
         DJANGO_THROTTLE_USER="2/minute",
         DJANGO_THROTTLE_VOTES="3/hour",
+        DJANGO_THROTTLE_ANON_VOTES="7/minute",
         DJANGO_THROTTLE_SIGNUP="4/day",
         DJANGO_THROTTLE_POLL_CREATE="5/hour",
         DJANGO_THROTTLE_PASSWORD_RESET="6/day",
@@ -278,7 +280,8 @@ def test_every_rate_and_the_proxy_count_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         '[{"anon": "1/second", "user": "2/minute", "votes": "3/hour", '
-        '"signup": "4/day", "poll_create": "5/hour", "password_reset": "6/day"}, 1]'
+        '"anon_votes": "7/minute", "signup": "4/day", "poll_create": "5/hour", '
+        '"password_reset": "6/day"}, 1]'
     )
 
 

@@ -114,6 +114,26 @@ TABLE = {
         lambda poll: poll.allow_vote_change,
         None,
     ),
+    "voter_mode": (
+        lambda poll: {"voter_mode": "browser"},
+        lambda poll: poll.voter_mode == "browser",
+        ("voter_mode", editing.VOTERS_FIXED),
+    ),
+    "public_ballots": (
+        lambda poll: {"public_ballots": True},
+        lambda poll: poll.public_ballots,
+        ("public_ballots", editing.VOTERS_FIXED),
+    ),
+    "voter_names": (
+        lambda poll: {"voter_names": "required"},
+        lambda poll: poll.voter_names == "required",
+        ("voter_names", editing.VOTERS_FIXED),
+    ),
+    "names_shown_to": (
+        lambda poll: {"names_shown_to": "everyone"},
+        lambda poll: poll.names_shown_to == "everyone",
+        None,
+    ),
 }
 
 

@@ -318,6 +318,7 @@ def test_option_id_and_option_ids_together_are_a_programming_error(user, poll):
 
 def test_removing_a_ballot_of_several_choices_takes_each_off(user, other_user):
     poll = multiple_choice_poll()
+    Poll.objects.filter(pk=poll.pk).update(public_ballots=True)
     services.vote_cast(poll=poll, voter=user, option_ids=ids(poll, "A", "C", "D"))
     services.vote_cast(poll=poll, voter=other_user, option_ids=ids(poll, "A"))
     ballot = Ballot.objects.get(voter=user)
@@ -328,6 +329,16 @@ def test_removing_a_ballot_of_several_choices_takes_each_off(user, other_user):
     assert_counters_equal_choices(poll)
     entry = AuditEntry.objects.get()
     assert '"A", "C", "D"' in entry.details
+
+
+def test_removing_a_secret_ballot_writes_no_choice_next_to_its_voter(user, poll):
+    services.vote_cast(poll=poll, voter=user, option_id=poll.options.get(label="Option 2").pk)
+
+    services.ballot_remove(ballot=Ballot.objects.get(voter=user))
+
+    details = AuditEntry.objects.get().details
+    assert "Option 2" not in details
+    assert "a secret ballot" in details
 
 
 def test_a_leaving_voters_ballots_of_several_choices_come_off_every_count(user, other_user):
