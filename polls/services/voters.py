@@ -107,11 +107,9 @@ def ballot_identity(*, mode: str, voter: Voter, new: bool = True) -> str:
 
 def needs_challenge(*, mode: str, voter: Voter) -> bool:
     """Whether this ballot must carry a solved proof-of-work challenge: a vote without an
-    account in a browser or open poll. Invite codes are their own check, and work without
-    JavaScript; signed-in voters are known."""
-    return mode in (VoterMode.BROWSER, VoterMode.OPEN) and not (
-        mode == VoterMode.BROWSER and voter.signed_in
-    )
+    account in a browser or open poll. Signed-in voters are known; invite codes are their own
+    check, and work without JavaScript."""
+    return mode in (VoterMode.BROWSER, VoterMode.OPEN) and not voter.signed_in
 
 
 def ballot_name(*, poll: Poll, voter: Voter) -> str:

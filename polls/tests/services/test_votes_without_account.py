@@ -107,14 +107,15 @@ def test_with_the_challenge_on_a_vote_without_an_account_needs_a_solution(settin
 
 def test_signed_in_voters_and_invite_codes_need_no_challenge(settings, user):
     settings.VOTR_CHALLENGE_DIFFICULTY = 1000
-    browser_poll = PollFactory(voter_mode=VoterMode.BROWSER)
-    services.vote_cast(poll=browser_poll, voter=user, option_id=first(browser_poll))
+    for mode in (VoterMode.BROWSER, VoterMode.OPEN):
+        poll = PollFactory(voter_mode=mode)
+        services.vote_cast(poll=poll, voter=user, option_id=first(poll))
     code_poll = PollFactory(voter_mode=VoterMode.CODE)
     (code,) = codes(code_poll, 1)
     services.vote_cast(
         poll=code_poll, voter=Voter(user=ANONYMOUS, code=code), option_id=first(code_poll)
     )
-    assert Ballot.objects.count() == 2
+    assert Ballot.objects.count() == 3
 
 
 def test_an_invite_code_casts_one_ballot_and_is_marked_used_not_when():
