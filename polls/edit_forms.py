@@ -13,6 +13,9 @@ FIXED_FIELDS = {
     "title": ("title",),
     "option_labels": ("options",),
     "min_choices": ("multiple", "min_choices", "max_choices"),
+    # Shown and fixed together: who may vote and whether the ballots are public.
+    "voter_mode": ("voter_mode", "public_ballots"),
+    "voter_names": ("voter_names",),
 }
 
 
@@ -52,6 +55,10 @@ class PollEditForm(PollSettingsForm):
                 "allow_vote_change": poll.allow_vote_change,
                 "unlisted": poll.unlisted,
                 "shuffle_options": poll.shuffle_options,
+                "voter_mode": poll.voter_mode,
+                "public_ballots": poll.public_ballots,
+                "voter_names": poll.voter_names,
+                "names_shown_to": poll.names_shown_to,
             },
         )
         super().__init__(*args, **kwargs)

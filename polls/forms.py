@@ -11,7 +11,10 @@ from .models import (
     LABEL_MAX_LENGTH,
     MAX_OPTIONS,
     MIN_OPTIONS,
+    NamesShownTo,
     ResultsVisibility,
+    VoterMode,
+    VoterNames,
 )
 
 
@@ -123,6 +126,34 @@ class ClosingTimeForm(forms.Form):
 
 
 # Who sees the results, in the page's words: (the choice, what it means).
+# What each voter mode means, for the author choosing it (docs/voting-without-an-account.md).
+VOTER_MODE_WORDS = {
+    VoterMode.ACCOUNT: (
+        "Signed-in users",
+        "One vote per account. Voters need an account; someone with several accounts can vote "
+        "more than once.",
+    ),
+    VoterMode.BROWSER: (
+        "One vote per browser",
+        "No account needed. A cookie marks each browser, so clearing cookies or using another "
+        "browser allows another vote; a rate limit per address and an anti-spam check slow "
+        "ballot stuffing. Needs JavaScript.",
+    ),
+    VoterMode.CODE: (
+        "Invite codes",
+        "You hand out one-time codes (links, a CSV or a printed sheet); each casts one ballot. "
+        "A code passed on is a vote passed on. Works without JavaScript.",
+    ),
+    VoterMode.OPEN: (
+        "Open: no check",
+        "Anyone can vote as often as they like, for quick shows of hands. Votes cannot be changed.",
+    ),
+}
+CHOICE_DEFAULTS = {
+    "voter_mode": VoterMode.ACCOUNT,
+    "voter_names": VoterNames.OFF,
+    "names_shown_to": NamesShownTo.AUTHOR,
+}
 RESULTS_WORDS = {
     ResultsVisibility.ALWAYS: (
         "Always",
@@ -175,10 +206,33 @@ class PollSettingsForm(forms.Form):
     shuffle_options = forms.BooleanField(
         label="Show options in a random order to each voter", required=False
     )
+    voter_mode = forms.ChoiceField(
+        label="Who may vote",
+        choices=VoterMode.choices,
+        initial=VoterMode.ACCOUNT,
+        required=False,  # not sent: the default
+        error_messages={"invalid_choice": "Choose who may vote from the list."},
+    )
+    public_ballots = forms.BooleanField(label="Public ballots", required=False)
+    voter_names = forms.ChoiceField(
+        label="Ask voters for a name",
+        choices=VoterNames.choices,
+        initial=VoterNames.OFF,
+        required=False,
+        error_messages={"invalid_choice": "Choose whether voters give a name from the list."},
+    )
+    names_shown_to = forms.ChoiceField(
+        label="Names are shown to",
+        choices=NamesShownTo.choices,
+        initial=NamesShownTo.AUTHOR,
+        required=False,
+        error_messages={"invalid_choice": "Choose who sees the names from the list."},
+    )
 
     description_max_length = DESCRIPTION_MAX_LENGTH
     max_options = MAX_OPTIONS
     results_words = RESULTS_WORDS
+    voter_mode_words = VOTER_MODE_WORDS
 
     def clean(self):
         cleaned_data = super().clean()
@@ -188,6 +242,20 @@ class PollSettingsForm(forms.Form):
                 self.errors.pop(name, None)
                 cleaned_data[name] = None
         return cleaned_data
+
+    def _voter_settings(self) -> dict:
+        """Who may vote, public ballots and names, as far as the page showed them: a setting
+        the posted form did not hold (fixed once anyone voted) is not sent. Public ballots go
+        with who may vote: a checkbox left unticked sends nothing."""
+        data, posted = self.cleaned_data, self.data
+        settings = {
+            name: data.get(name) or default
+            for name, default in CHOICE_DEFAULTS.items()
+            if name in posted
+        }
+        if "voter_mode" in posted:
+            settings["public_ballots"] = bool(data.get("public_ballots"))
+        return settings
 
     def settings(self, *, option_count: int) -> dict:
         """The settings as services.poll_create and poll_edit take them."""
@@ -205,6 +273,7 @@ class PollSettingsForm(forms.Form):
             "allow_vote_change": data["allow_vote_change"],
             "unlisted": data["unlisted"],
             "shuffle_options": data["shuffle_options"],
+            **self._voter_settings(),
         }
 
 
