@@ -18,26 +18,39 @@ VARY = ("Cookie", "Authorization")
 
 
 def not_modified(
-    request: HttpRequest, *, public_id: str, viewer, now: datetime
+    request: HttpRequest,
+    *,
+    public_id: str,
+    viewer,
+    now: datetime,
+    identities: tuple[str, ...] = (),
 ) -> HttpResponseBase | None:
     """A bodiless 304 when If-None-Match holds the poll's ETag for `viewer` at `now` (or `*`);
     otherwise None, and the caller builds the answer. One query, and only for a request that
     carries If-None-Match; unparseable values match nothing (Django's parse_etags)."""
     if not request.META.get("HTTP_IF_NONE_MATCH"):
         return None
-    version = services.poll_version(public_id=public_id, viewer=viewer)
+    version = services.poll_version(public_id=public_id, viewer=viewer, identities=identities)
     if version is None:
         return None
-    etag = services.poll_etag(version=version, viewer=viewer, now=now)
+    etag = services.poll_etag(version=version, viewer=viewer, now=now, identities=identities)
     response = get_conditional_response(request, etag=etag)
     return None if response is None else revalidated(response, etag=etag)
 
 
-def answered(response: HttpResponseBase, *, poll: Poll, viewer, now: datetime):
+def answered(
+    response: HttpResponseBase,
+    *,
+    poll: Poll,
+    viewer,
+    now: datetime,
+    identities: tuple[str, ...] = (),
+):
     """`response`, the answer built from `poll` (read with its author, and the viewer's ballot,
     after `now` was taken), with its ETag and the caching headers."""
     version = services.PollVersion.of(poll)
-    return revalidated(response, etag=services.poll_etag(version=version, viewer=viewer, now=now))
+    etag = services.poll_etag(version=version, viewer=viewer, now=now, identities=identities)
+    return revalidated(response, etag=etag)
 
 
 def revalidated(response: HttpResponseBase, *, etag: str | None = None) -> HttpResponseBase:

@@ -14,7 +14,6 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.http import HttpRequest, HttpResponseBase
 
 from .models import INVITE_CODE_PATTERN
@@ -31,12 +30,8 @@ INVITE_CODE = re.compile(INVITE_CODE_PATTERN)
 
 def request_browser(request: HttpRequest) -> str | None:
     """The browser's value from its voter cookie, None when it has none that Votr signed."""
-    value = request.COOKIES.get(VOTER_COOKIE)
-    if value is None:
-        return getattr(request, "_votr_new_browser", None)
-    try:
-        browser = signing.get_cookie_signer(salt=VOTER_COOKIE_SALT).unsign(value)
-    except signing.BadSignature:
+    browser = request.get_signed_cookie(VOTER_COOKIE, default=None, salt=VOTER_COOKIE_SALT)
+    if browser is None:
         return getattr(request, "_votr_new_browser", None)
     return browser if BROWSER_VALUE.fullmatch(browser) else None
 

@@ -4,7 +4,7 @@ poll's live answers, so that a client polling them is told "not modified" for on
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.utils.crypto import salted_hmac
 
 from ..models import Ballot, Poll
@@ -101,12 +101,16 @@ class PollVersion:
         return results_hidden_until(poll=poll, viewer=viewer, voted=self.voted, now=now)
 
 
-def poll_version(*, public_id: str, viewer) -> PollVersion | None:
-    """The poll's version for `viewer` in one query (its row, its author's username, and for a
-    signed-in viewer whether they have a ballot in it), None for no poll."""
+def poll_version(*, public_id: str, viewer, identities: tuple[str, ...] = ()) -> PollVersion | None:
+    """The poll's version for `viewer` in one query (its row, its author's username, and
+    whether the viewer has a ballot in it: by account when signed in, or under one of the
+    ballot `identities` they hold without one), None for no poll."""
+    own = Q(identity__in=identities) if identities else Q()
+    if viewer.is_authenticated:
+        own = Q(voter=viewer.pk) | own if identities else Q(voter=viewer.pk)
     voted = (
-        Exists(Ballot.objects.filter(poll=OuterRef("pk"), voter=viewer.pk))
-        if viewer.is_authenticated
+        Exists(Ballot.objects.filter(own, poll=OuterRef("pk")))
+        if viewer.is_authenticated or identities
         else Value(False)
     )
     row = (
@@ -125,7 +129,9 @@ def poll_version(*, public_id: str, viewer) -> PollVersion | None:
     return None if row is None else PollVersion(public_id, *row)
 
 
-def poll_etag(*, version: PollVersion, viewer, now: datetime) -> str:
+def poll_etag(
+    *, version: PollVersion, viewer, now: datetime, identities: tuple[str, ...] = ()
+) -> str:
     """The ETag of a poll's live answer for `viewer` (a user, maybe anonymous) at `now`: equal
     exactly when the answer would be. It covers the viewer (`my_vote`, and who may see what:
     the visibility setting and the rule's answer for this viewer, which changes without any
@@ -137,6 +143,7 @@ def poll_etag(*, version: PollVersion, viewer, now: datetime) -> str:
     body (the next request gets a 200), never newer (a stale body kept by a 304)."""
     is_open = version.closed_at is None and now < version.closes_at
     viewer_key = f"user:{viewer.pk}" if viewer.is_authenticated else "anonymous"
+    viewer_key = "|".join([viewer_key, *identities])  # a browser's or a code's own vote
     closed_at = version.closed_at.isoformat() if version.closed_at else ""
     hidden_until = version.results_hidden_until(viewer=viewer, now=now) or ""
     value = "|".join(

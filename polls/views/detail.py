@@ -6,7 +6,14 @@ from django.views import generic
 
 from .. import live, services, sharing
 from ..api.serializers import PollResultsSerializer
-from ..models import Poll
+from ..models import Poll, VoterMode, VoterNames
+from ..services.challenges import challenge_required
+from ..voter_requests import (
+    browser_cookie_needed,
+    browser_cookie_set,
+    request_code,
+    viewer_identities,
+)
 from .ballot_order import BallotOrderMixin
 
 
@@ -17,7 +24,8 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
     slug_field = slug_url_kwarg = "public_id"
 
     def get_queryset(self):
-        return Poll.objects.with_results().with_choice_of(self.request.user)
+        identities = viewer_identities(self.request, code=self.request.GET.get("code"))
+        return Poll.objects.with_results().with_choice_of(self.request.user, identities=identities)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,7 +58,46 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
             **sharing.link_preview_context(self.request, poll=poll, results=results),
         )
         context.update(self._ballot_context(poll, is_open=is_open))
+        context.update(self._voter_context(poll, voted=voted))
         return context
+
+    def _voter_context(self, poll: Poll, *, voted: bool) -> dict:
+        """How this poll tells voters apart, as the page says it before the vote: whether the
+        viewer may vote here (`can_vote`), the invite code they came with, the anti-spam
+        check, the name field; and the who-voted list where they may see it."""
+        user = self.request.user
+        code = request_code(self.request.GET.get("code"))
+        mode = poll.voter_mode
+        if mode == VoterMode.BROWSER and not user.is_authenticated:
+            browser_cookie_needed(self.request)
+        invite = (
+            services.invite_code_valid(poll=poll, code=code) if mode == VoterMode.CODE else None
+        )
+        can_vote = {
+            VoterMode.ACCOUNT: user.is_authenticated,
+            VoterMode.BROWSER: True,
+            VoterMode.CODE: invite is not None and not invite.revoked,
+            VoterMode.OPEN: True,
+        }[mode]
+        by_account = user.is_authenticated and mode in (VoterMode.ACCOUNT, VoterMode.BROWSER)
+        return {
+            "can_vote": can_vote,
+            "invite": invite,
+            "invite_code": invite.code if invite else "",
+            "needs_challenge": can_vote
+            and challenge_required()
+            and services.needs_challenge(mode=mode, voter=services.Voter(user=user)),
+            "asks_name": poll.voter_names != VoterNames.OFF and not by_account,
+            "name_required": poll.voter_names == VoterNames.REQUIRED,
+            "may_hide_name": by_account and poll.voter_names == VoterNames.OPTIONAL,
+            "named_by_account": by_account and poll.voter_names != VoterNames.OFF,
+            "names_shown": services.names_shown(poll=poll, viewer=None),
+            "ballot_list": services.ballot_list(poll=poll, viewer=user, voted=voted),
+        }
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        return browser_cookie_set(self.request, response)
 
     def _outcome_context(self, poll, results, is_open) -> dict:
         """Whether the viewer may see (and so export) the results, and a closed poll's
@@ -86,12 +133,18 @@ def poll_results_json(request, public_id):
     """What the poll page polls every few seconds to show new votes without a reload. A poll
     unchanged since the ETag the browser sends answers 304 for one query (polls/live.py)."""
     now = timezone.now()
-    if unchanged := live.not_modified(request, public_id=public_id, viewer=request.user, now=now):
+    identities = viewer_identities(request, code=request.GET.get("code"))
+    mine = {"viewer": request.user, "now": now, "identities": identities}
+    if unchanged := live.not_modified(request, public_id=public_id, **mine):
         return unchanged
     try:
-        poll = Poll.objects.with_results().with_choice_of(request.user).get(public_id=public_id)
+        poll = (
+            Poll.objects.with_results()
+            .with_choice_of(request.user, identities=identities)
+            .get(public_id=public_id)
+        )
     except Poll.DoesNotExist:
         missing = JsonResponse({"detail": "There is no poll with that address."}, status=404)
         return live.revalidated(missing)
     response = JsonResponse(PollResultsSerializer(poll, context={"request": request}).data)
-    return live.answered(response, poll=poll, viewer=request.user, now=now)
+    return live.answered(response, poll=poll, **mine)

@@ -4,11 +4,13 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.views import generic
 
 from .. import services
-from ..models import Poll
+from ..models import Poll, VoterMode
 from ..services import limits
+from ..voter_requests import request_code, request_voter
 from .common import RateLimitedPostMixin, _poll_or_404
 
 VOTE_COUNTED = "Your vote is counted. Thank you!"
@@ -19,18 +21,23 @@ VOTE_RETRACTED = (
 
 
 class BallotPostView(RateLimitedPostMixin, generic.View):
-    """POST only: act on the signed-in voter's ballot, then back to the poll
-    (post/redirect/get). Counted against the votes limit, as the API's votes are."""
+    """POST only: act on the voter's ballot, then back to the poll (post/redirect/get). The
+    voter is whoever the poll's mode says (services.voters): the account, the browser's
+    cookie, the invite code posted. Counted against the votes limit, as the API's votes are,
+    and a vote without an account against the anonymous votes limit too."""
 
     http_method_names = ["post"]
-    post_limits = (limits.VOTES,)
+    post_limits = (limits.VOTES, limits.ANONYMOUS_VOTES)
 
     def post(self, request, public_id):
+        code = request_code(request.POST.get("code"))
         poll_url = reverse("polls:detail", kwargs={"public_id": public_id})
+        back = f"{poll_url}?{urlencode({'code': code})}" if code else poll_url
         if not request.user.is_authenticated:
-            _poll_or_404(public_id, Poll.objects.only("id"))
-            messages.info(request, "Log in to vote; you will come back to this poll.")
-            return redirect(f"{reverse('login')}?next={poll_url}")
+            poll = _poll_or_404(public_id, Poll.objects.only("id", "voter_mode"))
+            if poll.voter_mode == VoterMode.ACCOUNT:
+                messages.info(request, "Log in to vote; you will come back to this poll.")
+                return redirect(f"{reverse('login')}?next={poll_url}")
         if refused := self.refused():
             return refused
         try:
@@ -42,7 +49,17 @@ class BallotPostView(RateLimitedPostMixin, generic.View):
         else:
             if done:
                 messages.success(request, done)
-        return redirect(poll_url)
+        return redirect(back)
+
+    def voter(self):
+        """Who this POST votes as: the account, the browser, the invite code, the name."""
+        post = self.request.POST
+        return request_voter(
+            self.request,
+            code=post.get("code"),
+            name=post.get("name"),
+            hide_name=post.get("hide_name") == "on",
+        )
 
     def act(self, public_id: str) -> str | None:
         """Call the service; the message that confirms it, or None when nothing was done."""
@@ -68,7 +85,12 @@ class VoteView(BallotPostView):
     def act(self, public_id):
         if (choices := self.choices(public_id, button="Vote")) is None:
             return None
-        services.vote_cast(poll=public_id, voter=self.request.user, **choices)
+        services.vote_cast(
+            poll=public_id,
+            voter=self.voter(),
+            challenge=self.request.POST.get("altcha"),
+            **choices,
+        )
         return VOTE_COUNTED
 
 
@@ -78,7 +100,7 @@ class VoteChangeView(BallotPostView):
     def act(self, public_id):
         if (choices := self.choices(public_id, button="Change my vote")) is None:
             return None
-        services.vote_change(poll=public_id, voter=self.request.user, **choices)
+        services.vote_change(poll=public_id, voter=self.voter(), **choices)
         return VOTE_CHANGED
 
 
@@ -86,5 +108,5 @@ class VoteRetractView(BallotPostView):
     """The "Retract my vote" button, where the poll allows it (services.vote_retract decides)."""
 
     def act(self, public_id):
-        services.vote_retract(poll=public_id, voter=self.request.user)
+        services.vote_retract(poll=public_id, voter=self.voter())
         return VOTE_RETRACTED
