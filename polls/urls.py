@@ -24,6 +24,7 @@ urlpatterns = [
     path("polls/mine/", views.MyPollsView.as_view(), name="mine"),
     path("polls/voted/", views.VotedPollsView.as_view(), name="voted"),
     path("polls/labels.json", views.option_labels_json, name="labels"),
+    path("polls/challenge.json", views.challenge_json, name="challenge"),
     path("polls/<public_id:public_id>/", views.PollDetailView.as_view(), name="detail"),
     # The title may decorate a shared link; only the public id finds the poll.
     path(

@@ -301,6 +301,7 @@ REST_FRAMEWORK = {
         "votes": env_rate("DJANGO_THROTTLE_VOTES", "30/minute"),
         # Ballots without an account, per (hashed) address: enough for a room behind one NAT.
         "anon_votes": env_rate("DJANGO_THROTTLE_ANON_VOTES", "60/hour"),
+        "challenges": env_rate("DJANGO_THROTTLE_CHALLENGES", "30/minute"),
         "signup": env_rate("DJANGO_THROTTLE_SIGNUP", "10/hour"),
         "poll_create": env_rate("DJANGO_THROTTLE_POLL_CREATE", "30/hour"),
         # Per client address and, separately, per address the email goes to (pages only).
@@ -402,6 +403,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'self'",
     ]
 )
+
+# --- Votes without an account ----------------------------------------------------------------
+# The proof-of-work challenge (ALTCHA, polls/services/challenges.py) of votes without an
+# account: PBKDF2-SHA-256 iterations per attempt, about 256 attempts to an answer (about a
+# second on a phone at 1,000); 0 turns the check off. https://altcha.org/docs/v2/
+VOTR_CHALLENGE_DIFFICULTY = env_int("VOTR_CHALLENGE_DIFFICULTY", 1000)
+VOTR_CHALLENGE_EXPIRES_SECONDS = env_int("VOTR_CHALLENGE_EXPIRES_SECONDS", 600)
+if not 0 <= VOTR_CHALLENGE_DIFFICULTY <= 1_000_000:
+    raise ImproperlyConfigured("VOTR_CHALLENGE_DIFFICULTY must be from 0 (off) to 1000000.")
+if not 30 <= VOTR_CHALLENGE_EXPIRES_SECONDS <= 86400:
+    raise ImproperlyConfigured("VOTR_CHALLENGE_EXPIRES_SECONDS must be from 30 to 86400.")
 
 # Database and broker URLs carry passwords: keep them out of error reports, including the
 # environment that runserver copies into request.META.

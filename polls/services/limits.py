@@ -67,6 +67,8 @@ VOTES = Limit("votes", per="user")
 # Ballots without an account, per address on top of VOTES: what slows ballot stuffing in
 # polls that take them.
 ANONYMOUS_VOTES = Limit("anon_votes", per="anonymous")
+# The vote form's proof-of-work challenges, per address.
+CHALLENGES = Limit("challenges", per="address")
 POLL_CREATE = Limit("poll_create", per="user")
 # Accounts are what a spammer makes in bulk: per address, signed in or not.
 SIGNUP = Limit("signup", per="address")

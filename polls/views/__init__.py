@@ -1,6 +1,7 @@
 """The pages' views, a module per subject; urls.py and accounts find them here."""
 
 from .authoring import PollCloseView, PollCreateView
+from .challenges import challenge_json
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
 from .exports import poll_export_json, poll_results_csv
@@ -30,6 +31,7 @@ __all__ = [
     "_poll_or_404",
     "_safe_next",
     "_search",
+    "challenge_json",
     "option_labels_json",
     "poll_card_png",
     "poll_export_json",

@@ -271,6 +271,7 @@ def test_every_rate_and_the_proxy_count_come_from_the_environment():
         DJANGO_THROTTLE_USER="2/minute",
         DJANGO_THROTTLE_VOTES="3/hour",
         DJANGO_THROTTLE_ANON_VOTES="7/minute",
+        DJANGO_THROTTLE_CHALLENGES="8/hour",
         DJANGO_THROTTLE_SIGNUP="4/day",
         DJANGO_THROTTLE_POLL_CREATE="5/hour",
         DJANGO_THROTTLE_PASSWORD_RESET="6/day",
@@ -280,7 +281,8 @@ def test_every_rate_and_the_proxy_count_come_from_the_environment():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         '[{"anon": "1/second", "user": "2/minute", "votes": "3/hour", '
-        '"anon_votes": "7/minute", "signup": "4/day", "poll_create": "5/hour", '
+        '"anon_votes": "7/minute", "challenges": "8/hour", "signup": "4/day", '
+        '"poll_create": "5/hour", '
         '"password_reset": "6/day"}, 1]'
     )
 
