@@ -43,8 +43,16 @@ NON_FIELD = "non_field_errors"
 # "invalid".
 CHOICE_CODES = frozenset(
     cls.code
-    for cls in (OptionNotInPoll, DuplicateChoice, TooFewChoices, TooManyChoices, ChoicesExpected)
-)
+    for cls in (
+        OptionNotInPoll,
+        DuplicateChoice,
+        TooFewChoices,
+        TooManyChoices,
+        ChoicesExpected,
+        NameRefused,
+        NameRequired,
+    )
+) | {"challenge_failed"}
 NOT_ALLOWED = "not_allowed"
 # Every `code` an API answer can hold, published as the Error schema's enum (a test holds this
 # list to the exception classes and middleware that answer).

@@ -13,7 +13,10 @@ from polls.models import (
     MAX_OPTIONS,
     MIN_OPTIONS,
     TITLE_MAX_LENGTH,
+    NamesShownTo,
     ResultsVisibility,
+    VoterMode,
+    VoterNames,
 )
 
 from .serializers import (
@@ -139,6 +142,31 @@ class PollSettingsInput(serializers.Serializer):
     )
     shuffle_options = StrictBooleanField(
         required=False, help_text="Each voter sees the options in their own random order."
+    )
+    voter_mode = serializers.ChoiceField(
+        choices=VoterMode.choices,
+        required=False,
+        help_text="Who may vote and how duplicates are stopped: `account` (signed-in users, "
+        "one vote per account; the default), `browser` (no account: one vote per browser, "
+        "by a cookie; clearing it allows another vote), `code` (one ballot per invite code "
+        "the author generates), `open` (no check at all; votes cannot change). Fixed once "
+        "anyone voted.",
+    )
+    public_ballots = StrictBooleanField(
+        required=False,
+        help_text="Everyone who sees the results sees each ballot's choices (default: secret "
+        "ballots). Fixed once anyone voted.",
+    )
+    voter_names = serializers.ChoiceField(
+        choices=VoterNames.choices,
+        required=False,
+        help_text="Whether voters give a name: `off` (default), `optional`, `required`. Fixed "
+        "once anyone voted.",
+    )
+    names_shown_to = serializers.ChoiceField(
+        choices=NamesShownTo.choices,
+        required=False,
+        help_text="Who sees the names: `author` (default), `everyone`, `nobody`.",
     )
 
     def get_fields(self):

@@ -18,9 +18,12 @@ from polls.models import (
     LABEL_MAX_LENGTH,
     MAX_OPTIONS,
     MIN_OPTIONS,
+    NamesShownTo,
     Poll,
     ResultsVisibility,
     User,
+    VoterMode,
+    VoterNames,
 )
 
 from .errors import ERROR_CODES
@@ -235,6 +238,25 @@ class PollSerializer(PollResultsSerializer):
         help_text="Whether voters may change (PUT) or retract (DELETE) their vote while the "
         "poll is open.",
     )
+    voter_mode = serializers.ChoiceField(
+        choices=VoterMode.choices,
+        read_only=True,
+        help_text="Who may vote: `account` (signed-in users), `browser` (one vote per browser, "
+        "no account), `code` (invite codes), `open` (no check).",
+    )
+    public_ballots = serializers.BooleanField(
+        read_only=True, help_text="Whether everyone who sees the results sees each ballot."
+    )
+    voter_names = serializers.ChoiceField(
+        choices=VoterNames.choices,
+        read_only=True,
+        help_text="Whether a vote gives a `name`: `off`, `optional`, `required`.",
+    )
+    names_shown_to = serializers.ChoiceField(
+        choices=NamesShownTo.choices,
+        read_only=True,
+        help_text="Who sees the names: `author`, `everyone`, `nobody`.",
+    )
     ballot_order = serializers.SerializerMethodField(
         help_text="The option ids in the order to show this caller's ballot. `options` keep "
         "the author's order, also in a poll that shuffles its options; there each signed-in "
@@ -263,6 +285,10 @@ class PollSerializer(PollResultsSerializer):
             "min_choices",
             "max_choices",
             "allow_vote_change",
+            "voter_mode",
+            "public_ballots",
+            "voter_names",
+            "names_shown_to",
             "ballot_order",
             "my_vote",
             "outcome",
@@ -373,27 +399,6 @@ class OptionIdsField(serializers.ListField):
 VOTE_ONE_OF = 'Send "option" (an option id) or "options" (a list of option ids).'
 VOTE_NOT_BOTH = 'Send "option" or "options", not both.'
 CHOICES_EXPECTED = 'This poll takes several choices: send "options", a list of option ids.'
-
-
-class VoteInput(serializers.Serializer):
-    option = StrictIntegerField(
-        required=False,
-        min_value=1,
-        max_value=MAX_ID,
-        help_text="An option id: the ballot of a single-choice poll (`max_choices` 1).",
-    )
-    options = OptionIdsField(
-        required=False,
-        help_text="Option ids, each once, from `min_choices` to `max_choices` of them: the "
-        "ballot of any poll. Send `option` or `options`, not both.",
-    )
-
-    def validate(self, data):
-        if "option" in data and "options" in data:
-            raise serializers.ValidationError(VOTE_NOT_BOTH)
-        if "option" not in data and "options" not in data:
-            raise serializers.ValidationError(VOTE_ONE_OF)
-        return data
 
 
 class SignUpInput(serializers.Serializer):

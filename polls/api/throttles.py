@@ -40,6 +40,12 @@ class VoteThrottle(LimitThrottle):
     limit = limits.VOTES
 
 
+class AnonymousVoteThrottle(LimitThrottle):
+    """The "anon_votes" rate: votes without an account, per (hashed) address."""
+
+    limit = limits.ANONYMOUS_VOTES
+
+
 class PollCreateThrottle(LimitThrottle):
     limit = limits.POLL_CREATE
 

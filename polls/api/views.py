@@ -19,6 +19,7 @@ from accounts import services as accounts
 from polls import live, services
 from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
+from polls.voter_requests import viewer_identities
 
 from .errors import NON_FIELD, LockedOut
 from .filters import DEFAULT_ORDERING, PollFilterSet
@@ -33,7 +34,7 @@ from .serializers import (
     TokenInput,
     TokenSerializer,
 )
-from .throttles import PollCreateThrottle, SignUpThrottle, VoteThrottle
+from .throttles import AnonymousVoteThrottle, PollCreateThrottle, SignUpThrottle, VoteThrottle
 from .views_votes import VoteActionsMixin
 
 
@@ -77,17 +78,21 @@ class PollViewSet(
 
     def get_queryset(self):
         # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
-        queryset = Poll.objects.with_results().with_choice_of(self.request.user)
+        identities = viewer_identities(self.request, code=self.request.query_params.get("code"))
+        queryset = Poll.objects.with_results().with_choice_of(
+            self.request.user, identities=identities
+        )
         return queryset.order_by(*DEFAULT_ORDERING)
 
     def get_throttles(self):
+        votes = (VoteThrottle, AnonymousVoteThrottle)
         extra = {
-            "create": PollCreateThrottle,
-            "votes": VoteThrottle,
-            "vote_change": VoteThrottle,
-            "vote_retract": VoteThrottle,
-        }.get(self.action)
-        return super().get_throttles() + ([extra()] if extra else [])
+            "create": (PollCreateThrottle,),
+            "votes": votes,
+            "vote_change": votes,
+            "vote_retract": votes,
+        }.get(self.action, ())
+        return super().get_throttles() + [throttle() for throttle in extra]
 
     def get_object(self, queryset=None):
         queryset = self.get_queryset() if queryset is None else queryset
@@ -98,13 +103,13 @@ class PollViewSet(
 
     def retrieve(self, request, public_id):
         # After authentication and the throttles (DRF's initial()), so a 304 is counted too.
-        now = timezone.now()
-        viewer = request.user
-        if unchanged := live.not_modified(request, public_id=public_id, viewer=viewer, now=now):
+        identities = viewer_identities(request, code=request.query_params.get("code"))
+        mine = {"viewer": request.user, "now": timezone.now(), "identities": identities}
+        if unchanged := live.not_modified(request, public_id=public_id, **mine):
             return unchanged
         poll = self.get_object()
         response = Response(self.get_serializer(poll).data)
-        return live.answered(response, poll=poll, viewer=viewer, now=now)
+        return live.answered(response, poll=poll, **mine)
 
     def _target(self) -> Poll:
         """The poll a write acts on: only what the services need, in one query."""

@@ -9,6 +9,7 @@ accounts.services (not re-exported here: they build on these modules, which woul
 
 from .audit import audit_record
 from .ballot_lists import ANONYMOUS_NAME, BallotList, ListedBallot, ballot_list, names_shown
+from .challenges import ChallengeFailed, challenge_required
 from .checks import (
     WORDING_FIXED,
     clean_description,
@@ -122,6 +123,8 @@ from .votes import vote_cast
 from .votes_change import vote_change, vote_retract
 
 __all__ = [
+    "ChallengeFailed",
+    "challenge_required",
     "ANONYMOUS_NAME",
     "ANONYMOUS_ORDER_KEY",
     "CHANGE_POLL",

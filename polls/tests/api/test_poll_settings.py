@@ -302,6 +302,10 @@ def test_the_schema_publishes_the_settings_and_both_shapes_of_options(api, db):
         "allow_vote_change",
         "unlisted",
         "shuffle_options",
+        "voter_mode",
+        "public_ballots",
+        "voter_names",
+        "names_shown_to",
     ]
     assert create_body["description"]["maxLength"] == 2000
     assert (create_body["min_choices"]["minimum"], create_body["min_choices"]["maximum"]) == (1, 20)

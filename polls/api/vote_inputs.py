@@ -1,0 +1,61 @@
+"""What a vote sends: its choices, and for votes without an account the invite code, the
+voter's name and the anti-spam check's answer."""
+
+from rest_framework import serializers
+
+from polls.models import INVITE_CODE_MAX_LENGTH, VOTER_NAME_MAX_LENGTH
+from polls.services.challenges import MAX_PAYLOAD_LENGTH
+
+from .serializers import (
+    MAX_ID,
+    VOTE_NOT_BOTH,
+    VOTE_ONE_OF,
+    OptionIdsField,
+    StrictCharField,
+    StrictIntegerField,
+)
+
+
+class VoteInput(serializers.Serializer):
+    option = StrictIntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="An option id: the ballot of a single-choice poll (`max_choices` 1).",
+    )
+    options = OptionIdsField(
+        required=False,
+        help_text="Option ids, each once, from `min_choices` to `max_choices` of them: the "
+        "ballot of any poll. Send `option` or `options`, not both.",
+    )
+    code = StrictCharField(
+        required=False,
+        max_length=INVITE_CODE_MAX_LENGTH,
+        help_text="The invite code, in a poll whose `voter_mode` is `code`.",
+    )
+    name = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=VOTER_NAME_MAX_LENGTH,
+        trim_whitespace=False,
+        help_text="The voter's name, where the poll asks for one (`voter_names`).",
+    )
+    hide_name = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A signed-in voter keeps their username off the ballot, where names are "
+        "optional.",
+    )
+    altcha = StrictCharField(
+        required=False,
+        max_length=MAX_PAYLOAD_LENGTH,
+        help_text="The solved anti-spam challenge (ALTCHA, from `GET /polls/challenge.json`) of "
+        "a vote without an account in a `browser` or `open` poll.",
+    )
+
+    def validate(self, data):
+        if "option" in data and "options" in data:
+            raise serializers.ValidationError(VOTE_NOT_BOTH)
+        if "option" not in data and "options" not in data:
+            raise serializers.ValidationError(VOTE_ONE_OF)
+        return data

@@ -1,0 +1,191 @@
+"""Votes without a token in the API (polls/api/views_votes.py): each voter mode, the CSRF and
+Origin check of votes by the browser's cookies, invite codes in the body, names, the
+anti-spam check, the anon_votes rate, and bodies that must never reach a 500."""
+
+import re
+
+import pytest
+from rest_framework.test import APIClient
+
+from polls.models import Ballot, InviteCode, VoterMode, VoterNames
+from polls.services import invite_codes_create
+from polls.tests.factories import PollFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _challenge_off(settings):
+    settings.VOTR_CHALLENGE_DIFFICULTY = 0
+
+
+def votes_url(poll) -> str:
+    return f"/api/polls/{poll.public_id}/votes/"
+
+
+def first(poll) -> int:
+    return poll.options.order_by("position").first().pk
+
+
+def browser_with_cookies(poll) -> tuple[APIClient, str]:
+    """A browser that opened the poll's page: its voter and CSRF cookies, and the page's token."""
+    client = APIClient(enforce_csrf_checks=True)
+    html = client.get(poll.get_absolute_url()).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    return client, token
+
+
+def test_an_account_poll_answers_401_without_a_token():
+    poll = PollFactory()
+    response = APIClient().post(votes_url(poll), {"option": first(poll)}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_browser_votes_once_with_its_cookie_and_the_csrf_token():
+    poll = PollFactory(voter_mode=VoterMode.BROWSER)
+    client, token = browser_with_cookies(poll)
+    response = client.post(
+        votes_url(poll), {"option": first(poll)}, format="json", HTTP_X_CSRFTOKEN=token
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["my_vote"] == first(poll)
+    again = client.post(
+        votes_url(poll), {"option": first(poll)}, format="json", HTTP_X_CSRFTOKEN=token
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "already_voted"
+    detail = client.get(f"/api/polls/{poll.public_id}/")
+    assert detail.json()["my_vote"] == first(poll)
+
+
+def test_another_site_cannot_make_a_browser_vote():
+    poll = PollFactory(voter_mode=VoterMode.BROWSER)
+    client, token = browser_with_cookies(poll)
+    no_token = client.post(votes_url(poll), {"option": first(poll)}, format="json")
+    assert no_token.status_code == 403
+    cross_site = client.post(
+        votes_url(poll),
+        {"option": first(poll)},
+        format="json",
+        HTTP_X_CSRFTOKEN=token,
+        HTTP_ORIGIN="https://evil.example",
+    )
+    assert cross_site.status_code == 403
+    assert "CSRF" in cross_site.json()["detail"]
+    assert Ballot.objects.count() == 0
+
+
+def test_a_browser_without_the_voter_cookie_is_told_so():
+    poll = PollFactory(voter_mode=VoterMode.BROWSER)
+    response = APIClient().post(votes_url(poll), {"option": first(poll)}, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "browser_not_known"
+
+
+def test_an_invite_code_in_the_body_votes_once_without_csrf():
+    poll = PollFactory(voter_mode=VoterMode.CODE, allow_vote_change=True)
+    (invite,) = invite_codes_create(poll=poll, by=poll.author, count=1)
+    client = APIClient(enforce_csrf_checks=True)
+    body = {"option": first(poll), "code": invite.code}
+    assert client.post(votes_url(poll), body, format="json").status_code == 201
+    again = client.post(votes_url(poll), body, format="json")
+    assert again.status_code == 409
+    detail = client.get(f"/api/polls/{poll.public_id}/?code={invite.code}").json()
+    assert detail["my_vote"] == first(poll)
+    assert client.delete(f"{votes_url(poll)}?code={invite.code}").status_code == 204
+    assert not InviteCode.objects.get().used
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("nope", "invite_code_invalid"), (None, "invite_code_needed")],
+)
+def test_invite_code_refusals_are_403_with_their_code(code, expected):
+    poll = PollFactory(voter_mode=VoterMode.CODE)
+    body = {"option": first(poll)} | ({"code": code} if code else {})
+    response = APIClient().post(votes_url(poll), body, format="json")
+    assert response.status_code == 403
+    assert response.json()["code"] == expected
+
+
+def test_an_open_poll_takes_votes_without_cookies_each_a_new_ballot():
+    poll = PollFactory(voter_mode=VoterMode.OPEN)
+    for _ in range(3):
+        response = APIClient().post(votes_url(poll), {"option": first(poll)}, format="json")
+        assert response.status_code == 201
+    assert Ballot.objects.filter(poll=poll).count() == 3
+
+
+def test_a_required_name_is_a_400_on_name():
+    poll = PollFactory(voter_mode=VoterMode.OPEN, voter_names=VoterNames.REQUIRED)
+    response = APIClient().post(votes_url(poll), {"option": first(poll)}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["code"], list(body["errors"])) == ("name_required", ["name"])
+    ok = APIClient().post(votes_url(poll), {"option": first(poll), "name": "Ada"}, format="json")
+    assert ok.status_code == 201
+    assert Ballot.objects.get().voter_name == "Ada"
+
+
+def test_with_the_challenge_on_a_missing_answer_is_a_400_on_altcha(settings):
+    settings.VOTR_CHALLENGE_DIFFICULTY = 10
+    poll = PollFactory(voter_mode=VoterMode.OPEN)
+    response = APIClient().post(
+        votes_url(poll), {"option": first(poll), "altcha": "bad"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "challenge_failed"
+    assert list(response.json()["errors"]) == ["altcha"]
+
+
+def test_votes_without_an_account_have_their_own_rate(settings):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {
+        "DEFAULT_THROTTLE_RATES": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        | {"anon_votes": "2/hour"}
+    }
+    poll = PollFactory(voter_mode=VoterMode.OPEN)
+    answers = [
+        APIClient().post(votes_url(poll), {"option": first(poll)}, format="json") for _ in range(3)
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert int(answers[-1]["Retry-After"]) > 0
+    assert answers[-1].json()["code"] == "throttled"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"option": 1, "code": ["a list"]},
+        {"option": 1, "code": "x" * 5000},
+        {"option": 1, "name": {"a": 1}},
+        {"option": 1, "name": "a\x00b"},
+        {"option": 1, "altcha": 12},
+        {"option": 1, "hide_name": "maybe"},
+        {"option": 1, "code": "\x00"},
+    ],
+)
+def test_odd_bodies_are_4xx_never_500(body):
+    poll = PollFactory(voter_mode=VoterMode.CODE, voter_names=VoterNames.OPTIONAL)
+    body["option"] = first(poll)
+    response = APIClient().post(votes_url(poll), body, format="json")
+    assert 400 <= response.status_code < 500
+    assert "code" in response.json()
+
+
+def test_the_schema_documents_each_mode(api):
+    schema = api.get("/api/schema/?format=json").json()
+    create = schema["components"]["schemas"]["PollCreateInputRequest"]["properties"]
+    mode_schema = create["voter_mode"]["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    assert schema["components"]["schemas"][mode_schema]["enum"] == [
+        "account",
+        "browser",
+        "code",
+        "open",
+    ]
+    assert "clearing it allows another vote" in create["voter_mode"]["description"]
+    vote = schema["components"]["schemas"]["VoteInputRequest"]["properties"]
+    assert {"code", "name", "hide_name", "altcha"} <= set(vote)
+    description = schema["paths"]["/api/polls/{public_id}/votes/"]["post"]["description"]
+    for mode in ("`account`", "`browser`", "`code`", "`open`"):
+        assert mode in description
