@@ -8,6 +8,6 @@ in save_model, save_formset and the actions. One module per model; Django's auto
 imports this package, which imports them all.
 """
 
-from . import audit, ballots, polls, site, users
+from . import audit, ballots, invites, polls, site, users
 
-__all__ = ["audit", "ballots", "polls", "site", "users"]
+__all__ = ["audit", "ballots", "invites", "polls", "site", "users"]

@@ -1,4 +1,6 @@
-"""Ballots, read-only: removing one takes its vote off the counts, through the service."""
+"""Ballots, read-only: removing one (or a burst) takes its votes off the counts, through the
+services. A ballot's choices show only where the poll's ballots are public: secret ballots are
+secret from staff too."""
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ORDER_VAR, PAGE_VAR
@@ -7,9 +9,13 @@ from django.db.models.functions import Coalesce
 
 from .. import services
 from ..models import Ballot, Choice, Poll
+from .bursts import ModeFilter, RemovesBursts, SharedAddressFilter
 from .listing import IndexedChangeList
 from .polls import StatusFilter
-from .visibility import HIDDEN, ShowsResultsByRule, results_shown
+from .visibility import HIDDEN, ShowsResultsByRule, results_shown, without_choices
+
+CHOICES_HIDDEN = "secret ballot"
+ADDRESS_SHOWN = 8  # hex digits of the address hash: enough to tell places apart on a page
 
 
 class BallotPollStatusFilter(StatusFilter):
@@ -23,16 +29,24 @@ class BallotPollStatusFilter(StatusFilter):
 
 
 @admin.register(Ballot)
-class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
+class BallotAdmin(ShowsResultsByRule, RemovesBursts, admin.ModelAdmin):
     """Read-only. Deleting a ballot removes it with services.ballot_remove, which takes its vote
-    off the count and records the removal, in one transaction. Its choice is shown where the
-    poll's results are (ballots counted by option are the results); the ballots of a poll whose
-    results are hidden from the staff member are not listed at all, since their number is the
-    poll's count."""
+    off the count and records the removal, in one transaction; a burst goes with
+    services.ballots_remove_burst. Its choices are shown only where the poll's ballots are
+    public and its results are shown to the staff member; the ballots of a poll whose results
+    are hidden from them are not listed at all, since their number is the poll's count."""
 
-    list_display = ["cast_at", "poll", "chosen", "voter"]
+    list_display = [
+        "cast_at",
+        "poll",
+        "mode",
+        "voter_or_name",
+        "address",
+        "address_count",
+        "chosen",
+    ]
     list_select_related = ["poll", "voter"]
-    list_filter = [BallotPollStatusFilter, "cast_at"]
+    list_filter = [BallotPollStatusFilter, ModeFilter, SharedAddressFilter, "cast_at"]
     search_fields = ["voter__username", "voter__email", "poll__title"]
     # Newest first by id, which follows the order ballots are cast in, so the page reads the
     # primary key's index; an index on cast_at would cost every vote a write. No date_hierarchy:
@@ -40,7 +54,7 @@ class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     ordering = ["-id"]
     sortable_by = []
     show_full_result_count = False
-    fields = ["poll", "chosen", "voter", "cast_at"]
+    fields = ["poll", "mode", "voter_or_name", "address", "address_count", "chosen", "cast_at"]
     readonly_fields = fields
     delete_confirmation_template = "admin/polls/ballot/delete_confirmation.html"
     delete_selected_confirmation_template = "admin/polls/ballot/delete_selected_confirmation.html"
@@ -48,7 +62,12 @@ class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     def get_queryset(self, request):
         # Every choice of a ballot, in the author's option order.
         choices = Choice.objects.select_related("option").order_by("option__position", "id")
-        ballots = super().get_queryset(request).prefetch_related(Prefetch("choices", choices))
+        ballots = (
+            super()
+            .get_queryset(request)
+            .with_address_count()
+            .prefetch_related(Prefetch("choices", choices))
+        )
         if request.user.has_perm(services.VIEW_RESULTS):
             return ballots
         shown = services.polls_with_results_shown(polls=Poll.objects.all(), viewer=request.user)
@@ -83,10 +102,29 @@ class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
     def results_poll(self, ballot):
         return ballot.poll
 
+    @admin.display(description="mode")
+    def mode(self, ballot):
+        return ballot.get_mode_display()
+
+    @admin.display(description="voter or name")
+    def voter_or_name(self, ballot):
+        return ballot.voter or ballot.voter_name or "-"
+
+    @admin.display(description="address (hashed)")
+    def address(self, ballot):
+        return ballot.address_hash[:ADDRESS_SHOWN] or "-"
+
+    @admin.display(description="from this address")
+    def address_count(self, ballot):
+        """Ballots of the poll from the same hashed address: a burst stands out."""
+        return ballot.address_count or "-"
+
     @admin.display(description="choices")
     def chosen(self, ballot):
         if not results_shown(ballot):
             return HIDDEN
+        if not ballot.poll.public_ballots:
+            return CHOICES_HIDDEN
         return ", ".join(choice.option.label for choice in ballot.choices.all())
 
     def get_actions(self, request):
@@ -97,15 +135,17 @@ class BallotAdmin(ShowsResultsByRule, admin.ModelAdmin):
         return actions
 
     def get_deleted_objects(self, objs, request):
-        # The confirmation lists each ballot's choices: not where the poll's counts are hidden.
+        # The confirmation lists each ballot's choices under it: only where every poll's
+        # ballots are public and its counts shown.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         polls = Poll.objects.filter(pk__in={ballot.poll_id for ballot in objs})
         if all(
-            services.results_visible(poll=poll, viewer=request.user, voted=False) for poll in polls
+            poll.public_ballots
+            and services.results_visible(poll=poll, viewer=request.user, voted=False)
+            for poll in polls
         ):
             return deleted, counts, perms_needed, protected
-        ballots_only = [item for item in deleted if not isinstance(item, list)]
-        return ballots_only, counts, perms_needed, protected
+        return without_choices(deleted), counts, perms_needed, protected
 
     def has_add_permission(self, request):
         return False

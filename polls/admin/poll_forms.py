@@ -18,6 +18,15 @@ SETTINGS_HELP = {
     "single choice; 1 and every option: approval voting). Fixed once anyone has voted.",
     "unlisted": "Reachable by its link only: in no list, search or suggestion but its author's.",
     "shuffle_options": "Each voter sees the options in their own random order.",
+    "voter_mode": "Who may vote and how a second vote is stopped: by account, by browser (a "
+    "cookie; clearing it allows another vote), by invite code, or open (no check). Fixed once "
+    "anyone has voted.",
+    "public_ballots": "Everyone who sees the results sees who chose what (voters are told "
+    "before they vote). Off: ballots are secret, from the author and staff too. Fixed once "
+    "anyone has voted.",
+    "voter_names": "Whether voters give a name (signed-in voters' usernames are used). Fixed "
+    "once anyone has voted.",
+    "names_shown_to": "Who sees the names voters give, as a list of who voted.",
 }
 
 

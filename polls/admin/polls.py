@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.text import smart_split, unescape_string_literal
 
 from .. import services
-from ..models import Option, Poll, User
+from ..models import Option, Poll, User, VoterMode
 from .audit import AuditedAdmin
+from .invites import ShowsInviteCodes
 from .listing import IndexedChangeList
 from .poll_forms import SETTINGS, OptionFormSet, PollAddForm, PollChangeForm, RescheduleForm
 from .site import SaveRefused, SavesThroughServices, adopt, plural, refusal_on_save
-from .visibility import HIDDEN, ShowsResultsByRule, results_shown
+from .visibility import HIDDEN, ShowsResultsByRule, results_shown, without_choices
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -76,7 +77,7 @@ def current(poll: Poll) -> Poll:
 
 
 @admin.register(Poll)
-class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
+class PollAdmin(ShowsResultsByRule, ShowsInviteCodes, SavesThroughServices, AuditedAdmin):
     list_display = ["title", "author", "created_at", "closes_at", "is_open", "total_votes"]
     list_select_related = ["author"]
     # The orders that have an index (Poll.Meta.indexes); title and author have none.
@@ -85,7 +86,15 @@ class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
     search_fields = ["title", "author__username"]  # searched by get_search_results
     # No date_hierarchy: its links come from a DISTINCT over every poll's date, a read of the
     # whole table; the created and closing date filters select the same periods through indexes.
-    readonly_fields = ["public_id", "author", "created_at", "closed_at", "is_open", "total_votes"]
+    readonly_fields = [
+        "public_id",
+        "author",
+        "created_at",
+        "closed_at",
+        "is_open",
+        "total_votes",
+        "invite_codes",
+    ]
     actions = ["close_now", "reopen", "extend", "export_results_csv"]
     form = PollChangeForm
     add_form = PollAddForm
@@ -127,8 +136,13 @@ class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
         return [
             (None, {"fields": ["title", "closes_at"]}),
             settings,
-            ("Record", {"fields": self.readonly_fields}),
+            ("Record", {"fields": self._record_fields(obj)}),
         ]
+
+    def _record_fields(self, poll):
+        if poll.voter_mode == VoterMode.CODE:
+            return self.readonly_fields
+        return [field for field in self.readonly_fields if field != "invite_codes"]
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = self.add_form if obj is None else self.form
@@ -172,9 +186,10 @@ class PollAdmin(ShowsResultsByRule, SavesThroughServices, AuditedAdmin):
     def get_deleted_objects(self, objs, request):
         # Who may delete a poll is services.poll_delete's to say (polls.delete_poll, or the
         # author while nobody has voted); its ballots and options go with it, whatever the
-        # Ballot admin's own delete permission says.
+        # Ballot admin's own delete permission says. Ballots are listed without their choices
+        # (each under its voter): secret ballots are secret from staff too.
         deleted, counts, _, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, set(), protected
+        return without_choices(deleted), counts, set(), protected
 
     @admin.action(description="Close selected polls now", permissions=["change"])
     def close_now(self, request, queryset):

@@ -19,6 +19,7 @@ from .. import services
 from ..models import Ballot, Poll, User
 from .audit import AuditedAdmin
 from .site import SavesThroughServices, add_service_errors, adopt, plural, refusal_on_save
+from .visibility import without_choices
 
 
 def count_of(model, field: str):
@@ -157,6 +158,12 @@ class UserAdmin(SavesThroughServices, AuditedAdmin, DjangoUserAdmin):
         if obj is None or not allowed:
             return allowed
         return services.user_may_manage(by=request.user, user=obj)
+
+    def get_deleted_objects(self, objs, request):
+        # A user's ballots are listed without their choices: secret ballots are secret from
+        # staff too.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return without_choices(deleted), counts, perms_needed, protected
 
     def delete_object(self, request, obj) -> None:
         # Their ballots come off the counts first: the cascade alone would leave them counted.

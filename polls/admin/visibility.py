@@ -4,9 +4,10 @@ shows them (public ones, their own polls') and "hidden" elsewhere. The admin doe
 staff member's own ballots, so a count shown to voters only counts as hidden here."""
 
 from django.contrib import admin
+from django.utils.text import capfirst
 
 from .. import services
-from ..models import Poll
+from ..models import Choice, Poll
 
 HIDDEN = "hidden"
 
@@ -40,3 +41,19 @@ class ShowsResultsByRule(admin.ModelAdmin):
         if obj is not None:
             self._mark(obj, request)
         return obj
+
+
+def without_choices(deleted: list) -> list:
+    """A delete confirmation's nested list of objects without the choices of ballots (each
+    shown under its ballot, so next to its voter): secret ballots are secret from staff too.
+    The counts above the list still say how many choices go."""
+    prefix = f"{capfirst(Choice._meta.verbose_name)}: "
+    kept = []
+    for item in deleted:
+        if isinstance(item, list):
+            item = without_choices(item)
+            if item:
+                kept.append(item)
+        elif not str(item).startswith(prefix):
+            kept.append(item)
+    return kept

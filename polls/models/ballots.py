@@ -4,7 +4,8 @@ this module (a poll reads its voters' ballots).
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 IDENTITY_MAX_LENGTH = 100
@@ -40,6 +41,22 @@ class BallotQuerySet(models.QuerySet):
             .prefetch_related(Prefetch("choices", queryset=chosen))
             .order_by("-cast_at", "-id")
         )
+
+    def with_address_count(self):
+        """Each ballot with `address_count`: how many ballots of its poll came from the same
+        hashed address (itself included; 0 for a ballot without one, an account's), one
+        subquery per listed row read from ballot_address_burst_idx: what shows a burst."""
+        same_address = (
+            Ballot.objects.filter(
+                poll_id=OuterRef("poll_id"), address_hash=OuterRef("address_hash")
+            )
+            .exclude(address_hash="")
+            .order_by()
+            .values("poll_id")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        return self.annotate(address_count=Coalesce(Subquery(same_address), 0))
 
 
 class Ballot(models.Model):

@@ -9,6 +9,7 @@ accounts.services (not re-exported here: they build on these modules, which woul
 
 from .audit import audit_record
 from .ballot_lists import ANONYMOUS_NAME, BallotList, ListedBallot, ballot_list, names_shown
+from .bursts import BURST_WINDOW, ballots_remove_burst, burst_ballots
 from .challenges import ChallengeFailed, challenge_required
 from .checks import (
     WORDING_FIXED,
@@ -127,6 +128,7 @@ __all__ = [
     "challenge_required",
     "ANONYMOUS_NAME",
     "ANONYMOUS_ORDER_KEY",
+    "BURST_WINDOW",
     "CHANGE_POLL",
     "CHANGE_USER",
     "DELETE_BALLOT",
@@ -180,10 +182,12 @@ __all__ = [
     "audit_record",
     "ballot_identity",
     "ballot_list",
+    "ballots_remove_burst",
     "ballot_order",
     "ballot_remove",
     "browser_identity",
     "browser_order_key",
+    "burst_ballots",
     "capped_messages",
     "clean_description",
     "closing_time_errors",

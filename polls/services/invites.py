@@ -87,11 +87,14 @@ def invite_codes_of(*, poll: Poll, by) -> list[InviteCode]:
 
 def invite_code_counts(*, poll: Poll) -> dict[str, int]:
     """How many codes of `poll` are unused, used and revoked."""
-    return InviteCode.objects.filter(poll=poll).aggregate(
-        unused=Count("id", filter=Q(used=False, revoked=False)),
-        used=Count("id", filter=Q(used=True)),
-        revoked=Count("id", filter=Q(revoked=True, used=False)),
+    # Aggregates named apart from the fields: Django refuses an aggregate named as a field
+    # that another aggregate's filter reads.
+    counts = InviteCode.objects.filter(poll=poll).aggregate(
+        n_unused=Count("id", filter=Q(used=False, revoked=False)),
+        n_used=Count("id", filter=Q(used=True)),
+        n_revoked=Count("id", filter=Q(revoked=True, used=False)),
     )
+    return {name.removeprefix("n_"): count for name, count in counts.items()}
 
 
 def invite_code_valid(*, poll: Poll, code: str) -> InviteCode | None:

@@ -38,16 +38,20 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
             actor=by,
             action=AuditEntry.Action.REMOVE_BALLOT,
             obj=ballot,
-            details=_removal_details(ballot, choices),
+            details=removal_details(ballot, choices),
         )
     return True
 
 
-def _removal_details(ballot: Ballot, choices: list[Choice]) -> str:
+def removal_details(ballot: Ballot, choices: list[Choice], *, public: bool | None = None) -> str:
     """What the audit log says of a removed ballot: its choices only where the poll's ballots
-    are public (a secret ballot's choices are written down nowhere next to its voter)."""
-    public = Poll.objects.filter(pk=ballot.poll_id).values_list("public_ballots", flat=True)
-    if public.first():
+    are public (a secret ballot's choices are written down nowhere next to its voter).
+    `public`: the poll's public_ballots, read here when not given."""
+    if public is None:
+        public = (
+            Poll.objects.filter(pk=ballot.poll_id).values_list("public_ballots", flat=True).first()
+        )
+    if public:
         chosen = ", ".join(f'"{choice.option.label}"' for choice in choices) or "nothing"
     else:
         chosen = "a secret ballot"

@@ -514,13 +514,25 @@ def test_ballots_cannot_be_added_or_edited(admin_client, poll):
     assert response.status_code == 403
 
 
-def test_ballot_list_shows_the_chosen_option_and_searches_by_voter(admin_client, poll):
+def test_ballot_list_shows_a_public_ballots_choice_and_searches_by_voter(admin_client):
+    poll = PollFactory(public_ballots=True)
     vote(poll, 2, voter=UserFactory(username="mallory"))
     vote(poll, 1)
     response = admin_client.get(reverse("admin:polls_ballot_changelist"), {"q": "mallory"})
     (ballot,) = response.context["cl"].result_list
     assert ballot.voter.username == "mallory"
     assert "Option 2" in response.content.decode()
+
+
+def test_ballot_list_never_shows_a_secret_ballots_choice_next_to_its_voter(admin_client, poll):
+    """Secret ballots are secret from staff too, superusers included."""
+    ballot = vote(poll, 2, voter=UserFactory(username="mallory"))
+    listed = admin_client.get(reverse("admin:polls_ballot_changelist"), {"q": "mallory"})
+    shown = admin_client.get(reverse("admin:polls_ballot_change", args=[ballot.pk]))
+    for page in (listed, shown):
+        assert "mallory" in page.content.decode()
+        assert "Option 2" not in page.content.decode()
+        assert "secret ballot" in page.content.decode()
 
 
 def test_the_ballot_removal_confirmation_says_the_votes_come_off_the_counts(admin_client, poll):

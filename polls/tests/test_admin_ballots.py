@@ -26,7 +26,7 @@ def counts(poll) -> list[int]:
 
 
 def test_the_ballot_list_and_page_show_every_choice_in_the_authors_order(admin_client):
-    poll = several()
+    poll = several(public_ballots=True)
     ballot = cast(poll, "Delta", "Alpha", "Charlie", voter=UserFactory(username="mallory"))
 
     listed = admin_client.get(reverse("admin:polls_ballot_changelist"), {"q": "mallory"})
@@ -87,3 +87,37 @@ def test_the_ballot_list_query_count_does_not_grow_with_choices(
         response = admin_client.get(url)
 
     assert len(response.context["cl"].result_list) == rows
+
+
+def test_a_secret_ballots_choices_are_shown_nowhere_in_the_admin(admin_client):
+    """Not in the list, on its page, nor on the removal confirmations of the ballot, its poll
+    or its voter: secret ballots are secret from staff too."""
+    poll = several()
+    voter = UserFactory(username="mallory")
+    ballot = cast(poll, "Delta", "Bravo", voter=voter)
+    pages = [
+        admin_client.get(reverse("admin:polls_ballot_changelist"), {"q": "mallory"}),
+        admin_client.get(reverse("admin:polls_ballot_change", args=[ballot.pk])),
+        admin_client.get(reverse("admin:polls_ballot_delete", args=[ballot.pk])),
+        admin_client.post(
+            reverse("admin:polls_ballot_changelist"),
+            {"action": "delete_selected", ACTION_CHECKBOX_NAME: [ballot.pk]},
+        ),
+        admin_client.get(reverse("admin:polls_poll_delete", args=[poll.pk])),
+        admin_client.get(reverse("admin:polls_user_delete", args=[voter.pk])),
+    ]
+    for page in pages:
+        text = page.content.decode()
+        assert page.status_code == 200
+        assert "mallory" in text
+        assert "on ballot" not in text  # no choice is listed under its ballot
+    for page in pages[:4]:  # the poll's own page lists its options, which is no ballot
+        assert "Delta" not in page.content.decode()
+        assert "Bravo" not in page.content.decode()
+
+
+def test_a_public_ballots_removal_confirmation_lists_its_choices(admin_client):
+    poll = several(public_ballots=True)
+    ballot = cast(poll, "Delta", voter=UserFactory(username="mallory"))
+    page = admin_client.get(reverse("admin:polls_ballot_delete", args=[ballot.pk]))
+    assert "Delta on ballot" in page.content.decode()
