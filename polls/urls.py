@@ -57,6 +57,17 @@ urlpatterns = [
         name="reopen",
     ),
     path("polls/<public_id:public_id>/delete", views.PollDeleteView.as_view(), name="delete"),
+    path("polls/<public_id:public_id>/invites", views.InviteCodesView.as_view(), name="invites"),
+    path(
+        "polls/<public_id:public_id>/invites.csv",
+        views.InviteCodesCsvView.as_view(),
+        name="invites-csv",
+    ),
+    path(
+        "polls/<public_id:public_id>/invites/print",
+        views.InviteCodesSheetView.as_view(),
+        name="invites-sheet",
+    ),
     path("polls/<public_id:public_id>/results.json", views.poll_results_json, name="results"),
     path("polls/<public_id:public_id>/qr.svg", views.poll_qr_svg, name="qr"),
     path("polls/<public_id:public_id>/card.png", views.poll_card_png, name="card"),

@@ -5,6 +5,7 @@ from .challenges import challenge_json
 from .common import RateLimitedPostMixin, UncountedListView, _poll_or_404, _safe_next, _search
 from .detail import PollDetailView, poll_results_json
 from .exports import poll_export_json, poll_results_csv
+from .invites import InviteCodesCsvView, InviteCodesSheetView, InviteCodesView
 from .listing import RECENTLY_CLOSED_SHOWN, MyPollsView, PollListView, option_labels_json
 from .managing import PollDeleteView, PollEditView, PollManageView, PollRescheduleView
 from .sharing import poll_card_png, poll_qr_svg
@@ -12,6 +13,9 @@ from .voted import VotedPollsView
 from .voting import VoteChangeView, VoteRetractView, VoteView
 
 __all__ = [
+    "InviteCodesCsvView",
+    "InviteCodesSheetView",
+    "InviteCodesView",
     "RECENTLY_CLOSED_SHOWN",
     "MyPollsView",
     "PollCloseView",
