@@ -273,6 +273,9 @@ TRUSTED_PROXY_HOPS = env_int("DJANGO_TRUSTED_PROXY_HOPS", 0)
 # default); the template says how long to wait in minutes.
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# No log of successful logins (with their addresses): only the failed attempts that a lockout
+# counts are kept, and only until their cool-off has passed.
+AXES_DISABLE_ACCESS_LOG = True
 
 # --- REST API (Django REST framework) --------------------------------------------------------
 # Token and session auth (session requests need the CSRF token), JSON only, one error shape
