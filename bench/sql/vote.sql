@@ -11,7 +11,9 @@ UPDATE polls_option SET votes = votes + 1
         WHERE public_id = 'p' || lpad(CAST(:poll AS text), 10, '0')
             AND closed_at IS NULL AND closes_at > now()
     )
-    RETURNING poll_id \gset
+    RETURNING poll_id,
+        (SELECT voter_mode FROM polls_poll WHERE polls_poll.id = polls_option.poll_id) AS mode,
+        (SELECT voter_names FROM polls_poll WHERE polls_poll.id = polls_option.poll_id) AS names \gset
 INSERT INTO polls_ballot (poll_id, voter_id, identity, cast_at)
     VALUES (:poll_id, nextval('bench_voter'), 'user:' || currval('bench_voter'), now())
     RETURNING id AS ballot_id \gset

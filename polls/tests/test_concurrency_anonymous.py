@@ -16,6 +16,7 @@ from polls.models import Ballot, InviteCode, VoterMode
 from polls.services.voters import Voter
 
 from .factories import PollFactory, staff_with
+from .services.test_challenges import solved
 from .tallies import assert_counters_equal_choices
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -155,3 +156,24 @@ def test_a_burst_removal_racing_new_votes_keeps_the_counts_exact():
     assert set(run_at_once(actions)) == {"done"}
     assert_counters_equal_choices(poll)
     assert Ballot.objects.filter(address_hash=services.address_hash("198.51.100.1")).count() == 1
+
+
+def test_one_challenge_solution_sent_20_times_at_once_casts_one_ballot(settings):
+    settings.VOTR_CHALLENGE_DIFFICULTY = 1
+    poll = PollFactory(voter_mode=VoterMode.OPEN)
+    ids = options(poll)
+    payload = solved()
+    voter = Voter(user=ANONYMOUS, address="198.51.100.9")
+    outcomes = run_at_once(
+        [
+            (
+                lambda n=n: services.vote_cast(
+                    poll=poll, voter=voter, option_id=ids[n % 3], challenge=payload
+                )
+            )
+            for n in range(20)
+        ]
+    )
+    assert outcomes.count("done") == 1
+    assert set(outcomes) == {"done", "ChallengeFailed"}
+    assert_counters_equal_choices(poll)
