@@ -212,3 +212,13 @@ def test_the_live_results_of_an_after_vote_poll_show_to_the_browser_that_voted()
     after = browser.get(results, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert after.json()["total_votes"] == 1
+
+
+def test_the_home_page_shows_a_browser_its_after_vote_counts_once_it_voted():
+    poll = PollFactory(title="Coffee or tea?", voter_mode=VoterMode.BROWSER)
+    browser = Client()
+    browser.get(page(poll))
+    home = reverse("polls:index")
+    assert "<strong>1</strong> vote" not in browser.get(home).content.decode()
+    browser.post(vote_url(poll), {"option": first(poll)})
+    assert "<strong>1</strong> vote" in browser.get(home).content.decode()

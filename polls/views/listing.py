@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 
 from ..api.serializers import OptionLabelsSerializer
 from ..models import Option, Poll
+from ..voter_requests import viewer_identities
 from .common import UncountedListView, _search
 
 RECENTLY_CLOSED_SHOWN = 6
@@ -27,7 +28,7 @@ class PollListView(UncountedListView):
         # The viewer's ballots: whether an after-vote poll's count is theirs to see. The closed
         # polls need none (voting no longer decides what anyone sees).
         polls = Poll.objects.listed().open().search(self.search).for_listing()
-        return polls.with_choice_of(self.request.user)
+        return polls.with_choice_of(self.request.user, identities=viewer_identities(self.request))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
