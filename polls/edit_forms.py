@@ -5,8 +5,9 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from . import services
-from .forms import OptionLabelsField, PollSettingsForm, _edited_rows, _option_rows, _typed
+from .forms import OptionLabelsField, _edited_rows, _option_rows, _typed
 from .models import LABEL_MAX_LENGTH, Poll
+from .settings_forms import PollSettingsForm
 
 # The form's fields that each fixed part of a poll removes.
 FIXED_FIELDS = {

@@ -1,6 +1,6 @@
-"""Votr's tables: users, polls, their count, options, ballots and their choices, the audit
-log, a module each; every name is imported here, where Django and the rest of Votr find them.
-The rules live in polls/services/.
+"""Votr's tables: users, polls (with their settings' choices and their queries), their count,
+options, ballots and their choices, invite codes, the audit log, a module each; every name is
+imported here, where Django and the rest of Votr find them. The rules live in polls/services/.
 """
 
 from .audit import AuditEntry
@@ -23,24 +23,26 @@ from .invites import (
     new_invite_code,
 )
 from .options import LABEL_MAX_LENGTH, LABEL_SUGGESTIONS, Option, OptionQuerySet
+from .poll_queries import PollQuerySet
+from .poll_settings import (
+    ENDED_AT,
+    PUBLIC_BALLOT_COUNT,
+    NamesShownTo,
+    ResultsVisibility,
+    VoterMode,
+    VoterNames,
+)
 from .polls import (
     DEFAULT_POLL_DURATION,
     DESCRIPTION_MAX_LENGTH,
-    ENDED_AT,
     MAX_OPTIONS,
     MAX_POLL_DURATION,
     MIN_OPTIONS,
     MIN_POLL_DURATION,
-    PUBLIC_BALLOT_COUNT,
     PUBLIC_ID_BYTES,
     PUBLIC_ID_PATTERN,
     TITLE_MAX_LENGTH,
-    NamesShownTo,
     Poll,
-    PollQuerySet,
-    ResultsVisibility,
-    VoterMode,
-    VoterNames,
     default_closes_at,
     new_public_id,
 )
