@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LISTS = {
     "poll": "votes",
-    "ballot": "voter",
+    "ballot": "choices",
     "user": "ballots",
     "auditentry": "details",
 }
