@@ -84,8 +84,7 @@ def make_scene(mode: str, state: str) -> Scene:
         "holder": staff_with("polls.view_results", *STAFF_PERMISSIONS),
         "staff": staff_with(*STAFF_PERMISSIONS),
     }
-    # Public ballots, so that the admin may list each ballot's choices where the rule shows them.
-    poll = PollFactory(author=author, labels=LABELS, results_visibility=mode, public_ballots=True)
+    poll = PollFactory(author=author, labels=LABELS, results_visibility=mode)
     red, green, _ = poll.options.order_by("position")
     for who, option in [(voter, red), (UserFactory(), red), (UserFactory(), green)]:
         services.vote_cast(poll=poll, voter=who, option_id=option.pk)
