@@ -3,13 +3,10 @@ threads): one browser's value or one invite code used by 20 requests at once cas
 ballot; open polls take every one; changes and retractions of a code's ballot racing its
 votes, and a burst removal racing new votes, leave every counter equal to its choices."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connections
 
 from polls import services
 from polls.models import Ballot, InviteCode, VoterMode
@@ -18,6 +15,7 @@ from polls.services.voters import Voter
 from .factories import PollFactory, staff_with
 from .services.test_challenges import solved
 from .tallies import assert_counters_equal_choices
+from .test_concurrency_ballots import run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -27,25 +25,6 @@ ANONYMOUS = AnonymousUser()
 @pytest.fixture(autouse=True)
 def _challenge_off(settings):
     settings.VOTR_CHALLENGE_DIFFICULTY = 0
-
-
-def run_at_once(actions) -> list[str]:
-    """Each callable in its own thread and connection, released at one instant: "done" or the
-    name of the refusal it raised (anything else fails the test)."""
-    start = threading.Barrier(len(actions))
-
-    def run(act):
-        try:
-            start.wait(timeout=60)
-            act()
-            return "done"
-        except services.VoteRefused as refusal:
-            return type(refusal).__name__
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(actions)) as pool:
-        return list(pool.map(run, actions))
 
 
 def options(poll) -> list[int]:
