@@ -81,10 +81,10 @@ def test_simultaneous_votes_on_postgresql_are_all_counted_exactly_once():
 @pytest.mark.django_db(transaction=True)
 def test_postgresql_keeps_one_ballot_per_identity_whatever_the_voter_column_says():
     """The identity key, not the voter, is what the database holds unique: 20 connections
-    inserting ballots with one identity (as a browser or code ballot will, under different or
-    no accounts) leave exactly one."""
+    inserting ballots with one browser identity (no account: a browser ballot has none) leave
+    exactly one."""
     poll = PollFactory()
-    voters = UserFactory.create_batch(20)
+    voters = [None] * 20
     start = threading.Barrier(len(voters))
 
     def insert(voter):
