@@ -21,19 +21,17 @@ from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 from polls.voter_requests import viewer_identities
 
-from .errors import NON_FIELD, LockedOut
-from .filters import DEFAULT_ORDERING, PollFilterSet
-from .poll_inputs import PollCreateInput, PollEditInput
-from .serializers import (
+from .account_serializers import (
     SIGN_UP_ACCEPTED,
-    ErrorSerializer,
-    OptionLabelsSerializer,
-    PollSerializer,
     SignUpAcceptedSerializer,
     SignUpInput,
     TokenInput,
     TokenSerializer,
 )
+from .errors import NON_FIELD, LockedOut
+from .filters import DEFAULT_ORDERING, PollFilterSet
+from .poll_inputs import PollCreateInput, PollEditInput
+from .serializers import ErrorSerializer, OptionLabelsSerializer, PollSerializer
 from .throttles import AnonymousVoteThrottle, PollCreateThrottle, SignUpThrottle, VoteThrottle
 from .views_votes import VoteActionsMixin
 

@@ -23,8 +23,8 @@ from rest_framework.response import Response
 from polls import services
 from polls.voter_requests import request_voter
 
-from .serializers import CHOICES_EXPECTED, ErrorSerializer, PollSerializer
-from .vote_inputs import VoteInput
+from .serializers import ErrorSerializer, PollSerializer
+from .vote_inputs import CHOICES_EXPECTED, VoteInput
 
 NO_POLL = "There is no poll with that id."
 MODES = (
