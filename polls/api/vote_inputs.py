@@ -11,6 +11,7 @@ from .fields import MAX_ID, OptionIdsField, StrictBooleanField, StrictCharField,
 VOTE_ONE_OF = 'Send "option" (an option id) or "options" (a list of option ids).'
 VOTE_NOT_BOTH = 'Send "option" or "options", not both.'
 CHOICES_EXPECTED = 'This poll takes several choices: send "options", a list of option ids.'
+CODE_PARAMETER_HELP = "The invite code, in a poll whose `voter_mode` is `code`."
 
 
 class VoteInput(serializers.Serializer):
@@ -28,7 +29,7 @@ class VoteInput(serializers.Serializer):
     code = StrictCharField(
         required=False,
         max_length=INVITE_CODE_MAX_LENGTH,
-        help_text="The invite code, in a poll whose `voter_mode` is `code`.",
+        help_text=CODE_PARAMETER_HELP,
     )
     name = StrictCharField(
         required=False,
@@ -56,3 +57,11 @@ class VoteInput(serializers.Serializer):
         if "option" not in data and "options" not in data:
             raise serializers.ValidationError(VOTE_ONE_OF)
         return data
+
+
+class VoteRetractInput(serializers.Serializer):
+    """A retraction's body, which may be empty: the invite code (also accepted as `?code=`)."""
+
+    code = StrictCharField(
+        required=False, max_length=INVITE_CODE_MAX_LENGTH, help_text=CODE_PARAMETER_HELP
+    )
