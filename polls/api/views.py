@@ -33,6 +33,8 @@ from .filters import DEFAULT_ORDERING, PollFilterSet
 from .poll_inputs import PollCreateInput, PollEditInput
 from .serializers import ErrorSerializer, OptionLabelsSerializer, PollSerializer
 from .throttles import AnonymousVoteThrottle, PollCreateThrottle, SignUpThrottle, VoteThrottle
+from .views_ballots import BallotListMixin
+from .views_invites import InviteCodesMixin
 from .views_votes import VoteActionsMixin
 
 
@@ -61,11 +63,14 @@ class InvalidCredentials(APIException):
 )
 class PollViewSet(
     VoteActionsMixin,
+    BallotListMixin,
+    InviteCodesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Polls: list, create, read, change, delete; vote in one; close one."""
+    """Polls: list, create, read, change, delete; vote in one; close one; its who-voted list
+    and invite codes."""
 
     serializer_class = PollSerializer
     lookup_field = "public_id"
@@ -74,9 +79,13 @@ class PollViewSet(
     filterset_class = PollFilterSet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
+    def get_queryset(self, identities: tuple[str, ...] | None = None):
+        """Polls with their results and the caller's ballot: the signed-in user's, and the
+        ballot `identities` they hold (by default their browser's and the `?code=` sent)."""
+        if identities is None:
+            code = self.request.query_params.get("code")
+            identities = viewer_identities(self.request, code=code)
         # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
-        identities = viewer_identities(self.request, code=self.request.query_params.get("code"))
         queryset = Poll.objects.with_results().with_choice_of(
             self.request.user, identities=identities
         )
