@@ -35,7 +35,7 @@ from .serializers import ErrorSerializer, OptionLabelsSerializer, PollSerializer
 from .throttles import AnonymousVoteThrottle, PollCreateThrottle, SignUpThrottle, VoteThrottle
 from .views_ballots import BallotListMixin
 from .views_invites import InviteCodesMixin
-from .views_votes import VoteActionsMixin
+from .views_votes import CODE_QUERY, VoteActionsMixin
 
 
 class InvalidCredentials(APIException):
@@ -53,11 +53,13 @@ class InvalidCredentials(APIException):
     retrieve=extend_schema(
         summary="Read a poll",
         description="The poll with its options, their votes and shares, and the caller's own "
-        "vote (`my_vote` and `my_choices`: null and [] when signed out or not voted). The "
+        "vote (`my_vote` and `my_choices`: null and [] when not voted): their account's, their "
+        "browser's (by its voter cookie) or their invite code's (`?code=`). The "
         "answer carries an `ETag` "
         "(for this caller, at this moment): sent back in `If-None-Match`, it gets a `304 Not "
         "Modified` with no body while nothing the answer shows has changed, a cheap way to "
         "poll for new votes. `Cache-Control: private, no-cache`.",
+        parameters=[CODE_QUERY],
         responses={200: PollSerializer, 304: None},
     ),
 )

@@ -108,8 +108,10 @@ class VoteActionsMixin:
     )
     @votes.mapping.put
     def vote_change(self, request, public_id):
-        self._ballot(services.vote_change)
-        return Response(self.get_serializer(self.get_object()).data)
+        ballot = self._ballot(services.vote_change)
+        # The poll as the ballot's holder sees it, whether the code came in the body or not.
+        poll = self.get_object(self.get_queryset(identities=(ballot.identity,)))
+        return Response(self.get_serializer(poll).data)
 
     @extend_schema(
         request=VoteRetractInput,

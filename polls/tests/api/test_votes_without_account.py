@@ -359,3 +359,37 @@ def test_a_vote_without_an_account_query_count_is_pinned(
         response = client.post(votes_url(poll), body, format="json", HTTP_X_CSRFTOKEN=token)
 
     assert response.status_code == 201, response.json()
+
+
+def test_the_anon_votes_rate_leaves_signed_in_voters_alone(settings, authed):
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {
+        "DEFAULT_THROTTLE_RATES": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+        | {"anon_votes": "1/hour"}
+    }
+    polls = [PollFactory(voter_mode=VoterMode.OPEN) for _ in range(3)]
+    answers = [authed.post(votes_url(p), {"option": first(p)}, format="json") for p in polls]
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    anonymous = [APIClient().post(votes_url(p), {"option": first(p)}, format="json") for p in polls]
+    assert [answer.status_code for answer in anonymous] == [201, 429, 429]
+    assert int(anonymous[-1]["Retry-After"]) > 0
+
+
+def test_the_schema_documents_the_code_parameter_and_the_new_endpoints(api):
+    schema = api.get("/api/schema/?format=json").json()
+    paths = schema["paths"]
+    detail = paths["/api/polls/{public_id}/"]["get"]
+    retract = paths["/api/polls/{public_id}/votes/"]["delete"]
+    for operation in (detail, retract, paths["/api/polls/{public_id}/ballots/"]["get"]):
+        assert "code" in {parameter["name"] for parameter in operation["parameters"]}
+    assert {"401", "403", "409"} <= set(retract["responses"])
+    components = schema["components"]["schemas"]
+    assert set(components["InviteCode"]["properties"]) == {"number", "code", "link", "status"}
+    assert set(components["BallotList"]["properties"]) == {
+        "with_names",
+        "with_choices",
+        "total",
+        "more",
+        "ballots",
+    }
+    output = components["Poll"]["properties"]["voter_mode"]
+    assert "invite codes" in output["description"]
