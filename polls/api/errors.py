@@ -74,6 +74,11 @@ ERROR_CODES = (
     "authentication_failed",
     "permission_denied",
     NOT_ALLOWED,
+    BrowserNotKnown.code,
+    InviteCodeNeeded.code,
+    InviteCodeRefused.code,
+    InviteCodeUsed.code,
+    InviteCodeRevoked.code,
     # 404, 405, 406
     "not_found",
     "method_not_allowed",
@@ -84,11 +89,6 @@ ERROR_CODES = (
     PollClosed.code,
     VoteChangeNotAllowed.code,
     NotVoted.code,
-    BrowserNotKnown.code,
-    InviteCodeNeeded.code,
-    InviteCodeRefused.code,
-    InviteCodeUsed.code,
-    InviteCodeRevoked.code,
     # 413, 414, 415
     "too_large",
     "uri_too_long",

@@ -19,23 +19,14 @@ from polls.models import (
     VoterNames,
 )
 
-from .serializers import (
+from .fields import (
     MAX_ID,
     OptionLabelsField,
+    StrictBooleanField,
     StrictCharField,
     StrictIntegerField,
     UTCDateTimeField,
 )
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true or false; DRF's BooleanField would also take "yes", "on", 1 and "0"."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
 
 # Either shape PATCH takes for `options` (OptionsEditField), as the schema publishes it.
 LABEL_SCHEMA = {"type": "string", "minLength": 1, "maxLength": LABEL_MAX_LENGTH}

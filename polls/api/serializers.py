@@ -1,112 +1,16 @@
-"""Output serializers describe what the API returns; input serializers check JSON types, and
-the sizes the schema publishes (from the models' constants), so that an oversized value is
-refused before any work is done on it. Every other rule about the values (blank or duplicate
-labels, closing times, who may do what) is in the domain layer (polls/services/)."""
+"""What the API answers: a poll with its results as the caller may see them, the API's index,
+option label suggestions and the one error shape. What the calls take is in fields.py (the
+strict JSON types), poll_inputs.py, vote_inputs.py and account_serializers.py; every rule about
+the values is in the domain layer (polls/services/)."""
 
-from datetime import UTC
-
-from django.contrib.auth.password_validation import (
-    MinimumLengthValidator,
-    get_default_password_validators,
-)
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from polls import services
-from polls.models import (
-    LABEL_MAX_LENGTH,
-    MAX_OPTIONS,
-    MIN_OPTIONS,
-    NamesShownTo,
-    Poll,
-    ResultsVisibility,
-    User,
-    VoterMode,
-    VoterNames,
-)
+from polls.models import NamesShownTo, Poll, ResultsVisibility, VoterMode, VoterNames
 
 from .errors import ERROR_CODES
-
-USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
-MAX_ID = 2**63 - 1  # the largest database id; bigger numbers find nothing, as unknown ids
-
-
-class StrictCharField(serializers.CharField):
-    """Text that must be a JSON string (DRF's CharField would turn 42 into "42"). Blank and
-    untrimmed values pass through, for the services to judge with their own messages."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("allow_blank", True)
-        kwargs.setdefault("trim_whitespace", False)
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON number without a fraction; "3" and true are not numbers."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class UTCDateTimeField(serializers.DateTimeField):
-    """ISO 8601 in UTC with an explicit offset (2030-01-02T03:04:05+00:00). Input without an
-    offset is passed on naive, and poll rules refuse it: a time zone must never be guessed."""
-
-    def enforce_timezone(self, value):
-        if timezone.is_naive(value):
-            return value
-        try:
-            return value.astimezone(UTC)
-        except OverflowError:  # 9999-12-31T23:59:59-23:59 is past the last datetime in UTC
-            self.fail("overflow")
-
-    def to_representation(self, value):
-        return value.astimezone(UTC).isoformat() if value else None
-
-
-class OptionLabelsField(serializers.ListField):
-    """MIN_OPTIONS to MAX_OPTIONS labels. The count is checked before any label is, so a list
-    of a million labels costs one len() and answers one message."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            child=StrictCharField(allow_blank=False, max_length=LABEL_MAX_LENGTH),
-            min_length=MIN_OPTIONS,
-            max_length=MAX_OPTIONS,
-            error_messages={"min_length": services.TOO_FEW_OPTIONS},
-            **kwargs,
-        )
-
-    def to_internal_value(self, data):
-        if isinstance(data, list) and len(data) > self.max_length:
-            raise serializers.ValidationError(services.too_many_options(len(data)))
-        return super().to_internal_value(data)
-
-
-class PasswordField(StrictCharField):
-    """A new password. user_create judges it with AUTH_PASSWORD_VALIDATORS, reporting every
-    problem at once with the other fields'; the schema publishes their minimum length."""
-
-    @property
-    def schema_min_length(self) -> int:
-        lengths = [
-            validator.min_length
-            for validator in get_default_password_validators()
-            if isinstance(validator, MinimumLengthValidator)
-        ]
-        return max(lengths, default=1)
-
-
-# --- Output -----------------------------------------------------------------------------------
-
+from .fields import UTCDateTimeField
 
 HIDDEN = "Null while the results are hidden from the caller (see `results_hidden_until`)."
 RESULTS_HIDDEN_UNTIL = [
@@ -332,24 +236,6 @@ class PollSerializer(PollResultsSerializer):
         return poll.choices_of_user()
 
 
-class UserSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = User
-        fields = ["username", "email"]
-        read_only_fields = fields
-
-
-SIGN_UP_ACCEPTED = "Check your email: it holds the link that activates your account."
-
-
-class SignUpAcceptedSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What happens next, in a sentence for people.")
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
-
-
 class ApiIndexSerializer(serializers.Serializer):
     schema = serializers.URLField(help_text="The OpenAPI schema (YAML; JSON with ?format=json).")
     docs = serializers.URLField(help_text="The schema as a page to read and try.")
@@ -374,41 +260,3 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field at fault (`non_field_errors` for the body as a whole).",
     )
-
-
-# --- Input (a poll's words and settings: poll_inputs.py) ---------------------------------------
-
-
-class OptionIdsField(serializers.ListField):
-    """Option ids, at most MAX_OPTIONS (no poll takes more). The count is checked before any
-    id is; how many a poll takes, and duplicates, the domain judges."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            child=StrictIntegerField(min_value=1, max_value=MAX_ID),
-            max_length=MAX_OPTIONS,
-            **kwargs,
-        )
-
-    def to_internal_value(self, data):
-        if isinstance(data, list) and len(data) > self.max_length:
-            raise serializers.ValidationError(services.TooManyChoices(MAX_OPTIONS).message)
-        return super().to_internal_value(data)
-
-
-VOTE_ONE_OF = 'Send "option" (an option id) or "options" (a list of option ids).'
-VOTE_NOT_BOTH = 'Send "option" or "options", not both.'
-CHOICES_EXPECTED = 'This poll takes several choices: send "options", a list of option ids.'
-
-
-class SignUpInput(serializers.Serializer):
-    # The User model's column sizes, which user_create's checks keep to.
-    username = StrictCharField(allow_blank=False, max_length=USERNAME_MAX_LENGTH)
-    email = StrictCharField(allow_blank=False, max_length=User._meta.get_field("email").max_length)
-    password = PasswordField(allow_blank=False, write_only=True, style={"input_type": "password"})
-
-
-class TokenInput(serializers.Serializer):
-    # No longer than a username can be: a failed login stores it (django-axes, 255 characters).
-    username = StrictCharField(allow_blank=False, max_length=USERNAME_MAX_LENGTH)
-    password = StrictCharField(write_only=True, style={"input_type": "password"})

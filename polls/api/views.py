@@ -21,21 +21,21 @@ from polls.models import LABEL_SUGGESTIONS, PUBLIC_ID_PATTERN, Option, Poll
 from polls.search import SEARCH_MAX_LENGTH, SearchTextRefused, search_text
 from polls.voter_requests import viewer_identities
 
-from .errors import NON_FIELD, LockedOut
-from .filters import DEFAULT_ORDERING, PollFilterSet
-from .poll_inputs import PollCreateInput, PollEditInput
-from .serializers import (
+from .account_serializers import (
     SIGN_UP_ACCEPTED,
-    ErrorSerializer,
-    OptionLabelsSerializer,
-    PollSerializer,
     SignUpAcceptedSerializer,
     SignUpInput,
     TokenInput,
     TokenSerializer,
 )
+from .errors import NON_FIELD, LockedOut
+from .filters import DEFAULT_ORDERING, PollFilterSet
+from .poll_inputs import PollCreateInput, PollEditInput
+from .serializers import ErrorSerializer, OptionLabelsSerializer, PollSerializer
 from .throttles import AnonymousVoteThrottle, PollCreateThrottle, SignUpThrottle, VoteThrottle
-from .views_votes import VoteActionsMixin
+from .views_ballots import BallotListMixin
+from .views_invites import InviteCodesMixin
+from .views_votes import CODE_QUERY, VoteActionsMixin
 
 
 class InvalidCredentials(APIException):
@@ -53,21 +53,26 @@ class InvalidCredentials(APIException):
     retrieve=extend_schema(
         summary="Read a poll",
         description="The poll with its options, their votes and shares, and the caller's own "
-        "vote (`my_vote` and `my_choices`: null and [] when signed out or not voted). The "
+        "vote (`my_vote` and `my_choices`: null and [] when not voted): their account's, their "
+        "browser's (by its voter cookie) or their invite code's (`?code=`). The "
         "answer carries an `ETag` "
         "(for this caller, at this moment): sent back in `If-None-Match`, it gets a `304 Not "
         "Modified` with no body while nothing the answer shows has changed, a cheap way to "
         "poll for new votes. `Cache-Control: private, no-cache`.",
+        parameters=[CODE_QUERY],
         responses={200: PollSerializer, 304: None},
     ),
 )
 class PollViewSet(
     VoteActionsMixin,
+    BallotListMixin,
+    InviteCodesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Polls: list, create, read, change, delete; vote in one; close one."""
+    """Polls: list, create, read, change, delete; vote in one; close one; its who-voted list
+    and invite codes."""
 
     serializer_class = PollSerializer
     lookup_field = "public_id"
@@ -76,9 +81,13 @@ class PollViewSet(
     filterset_class = PollFilterSet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
+    def get_queryset(self, identities: tuple[str, ...] | None = None):
+        """Polls with their results and the caller's ballot: the signed-in user's, and the
+        ballot `identities` they hold (by default their browser's and the `?code=` sent)."""
+        if identities is None:
+            code = self.request.query_params.get("code")
+            identities = viewer_identities(self.request, code=code)
         # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
-        identities = viewer_identities(self.request, code=self.request.query_params.get("code"))
         queryset = Poll.objects.with_results().with_choice_of(
             self.request.user, identities=identities
         )

@@ -3,12 +3,16 @@ at /api/polls/{id}/votes/. Mixed into PollViewSet, whose reads and answers they 
 
 Who the caller votes as is the poll's voter mode's to say (polls/services/voters.py): a token
 or session user; the browser's voter cookie (a `browser` or `open` poll, without a token); the
-invite code in the body. A caller without a token who relies on the browser's cookies must pass
-the same CSRF and Origin check as the page's form, so that another site cannot make its
-visitors vote; a vote by invite code carries its credential in the body and needs none."""
+invite code in the body. A call without a token from a browser (it sends cookies, or an
+Origin) must pass the same CSRF and Origin check as the page's form, so that another site
+cannot make its visitors vote, not even in an open poll where no cookie names them; a vote by
+invite code carries its credential in the body and needs none. A program without cookies
+(curl) votes in an open poll as it is."""
+
+import dataclasses
 
 from django.middleware.csrf import CsrfViewMiddleware
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import (
@@ -23,16 +27,22 @@ from rest_framework.response import Response
 from polls import services
 from polls.voter_requests import request_voter
 
-from .serializers import CHOICES_EXPECTED, ErrorSerializer, PollSerializer
-from .vote_inputs import VoteInput
+from .serializers import ErrorSerializer, PollSerializer
+from .vote_inputs import CHOICES_EXPECTED, CODE_PARAMETER_HELP, VoteInput, VoteRetractInput
 
 NO_POLL = "There is no poll with that id."
 MODES = (
     "Who may vote is the poll's `voter_mode`: `account` (a token or a session), `browser` (no "
     "token: the browser's voter cookie, given by the poll's page, with the CSRF token and a "
     "same-site Origin, and the solved anti-spam challenge in `altcha`), `code` (the invite "
-    "`code` in the body) or `open` (anyone; `altcha` without a token). Votes without an "
-    "account count against the `anon_votes` rate too. "
+    "`code` in the body) or `open` (anyone; `altcha` without a token; a call from a browser "
+    "passes the same CSRF and Origin check). Votes without an account count against the "
+    "`anon_votes` rate too. "
+)
+
+
+CODE_QUERY = OpenApiParameter(
+    "code", {"type": "string", "maxLength": 100}, required=False, description=CODE_PARAMETER_HELP
 )
 
 
@@ -82,7 +92,13 @@ class VoteActionsMixin:
 
     @extend_schema(
         request=VoteInput,
-        responses={200: PollSerializer, 400: ErrorSerializer, 409: ErrorSerializer},
+        responses={
+            200: PollSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            409: ErrorSerializer,
+        },
         summary="Change a vote",
         description="Replace the caller's choices (the body of a vote) while the poll is open, "
         "if it allows vote changes (`allow_vote_change`): the counts follow exactly, the total "
@@ -92,22 +108,32 @@ class VoteActionsMixin:
     )
     @votes.mapping.put
     def vote_change(self, request, public_id):
-        self._ballot(services.vote_change)
-        return Response(self.get_serializer(self.get_object()).data)
+        ballot = self._ballot(services.vote_change)
+        # The poll as the ballot's holder sees it, whether the code came in the body or not.
+        poll = self.get_object(self.get_queryset(identities=(ballot.identity,)))
+        return Response(self.get_serializer(poll).data)
 
     @extend_schema(
-        request=None,
-        responses={204: None, 409: ErrorSerializer},
+        request=VoteRetractInput,
+        parameters=[CODE_QUERY],
+        responses={
+            204: None,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+            409: ErrorSerializer,
+        },
         summary="Retract a vote",
         description="Take the caller's vote back while the poll is open, if it allows vote "
         "changes: it comes off every count, and the caller may vote again (an invite code, "
-        "given as `?code=`, is unused again). "
-        "`409 vote_change_not_allowed`, `poll_closed` or `not_voted`.",
+        "given as `?code=` or `code` in the body, is unused again). The caller is found as "
+        "for a vote. `409 vote_change_not_allowed`, `poll_closed` or `not_voted`; `401` and "
+        "`403` as for a vote.",
     )
     @votes.mapping.delete
     def vote_retract(self, request, public_id):
-        self._by_cookie_checked()
-        voter = request_voter(request, code=request.query_params.get("code"))
+        code = self._input(VoteRetractInput).get("code", request.query_params.get("code"))
+        voter = self._voter(code=code)
         try:
             services.vote_retract(poll=public_id, voter=voter)
         except services.PollNotFound:
@@ -116,24 +142,29 @@ class VoteActionsMixin:
             raise self._refusal(refused) from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _by_cookie_checked(self, code=None) -> None:
-        """The CSRF check of a caller without a token who is not voting by invite code."""
+    def _voter(self, *, code=None, **named) -> services.Voter:
+        """Who the caller votes as. A call that sends an invite code is not CSRF-checked (the
+        code is its credential), so it never votes by the browser's cookie; any other call from
+        a browser without a token or a session (DRF's SessionAuthentication checks those)
+        passes the page's CSRF and Origin check."""
         request = self.request
-        if code is None and not request.auth and "Authorization" not in request.headers:
-            if not request.user.is_authenticated and request.COOKIES:
+        voter = request_voter(request, code=code, **named)
+        if code is not None:
+            return dataclasses.replace(voter, browser=None)
+        if request.auth is None and not request.user.is_authenticated:
+            if request.COOKIES or "HTTP_ORIGIN" in request.META:
                 enforce_csrf(request._request)
+        return voter
 
     def _ballot(self, service):
         """vote_cast or vote_change with the caller's ballot (VoteInput). Choices the poll does
         not take are a 400 naming the field that was sent."""
         data = self._input(VoteInput)
-        self._by_cookie_checked(data.get("code"))
         if "option" in data:
             field, choices = "option", {"option_id": data["option"]}
         else:
             field, choices = "options", {"option_ids": data["options"]}
-        voter = request_voter(
-            self.request,
+        voter = self._voter(
             code=data.get("code"),
             name=data.get("name"),
             hide_name=data.get("hide_name", False),

@@ -6,14 +6,12 @@ from rest_framework import serializers
 from polls.models import INVITE_CODE_MAX_LENGTH, VOTER_NAME_MAX_LENGTH
 from polls.services.challenges import MAX_PAYLOAD_LENGTH
 
-from .serializers import (
-    MAX_ID,
-    VOTE_NOT_BOTH,
-    VOTE_ONE_OF,
-    OptionIdsField,
-    StrictCharField,
-    StrictIntegerField,
-)
+from .fields import MAX_ID, OptionIdsField, StrictBooleanField, StrictCharField, StrictIntegerField
+
+VOTE_ONE_OF = 'Send "option" (an option id) or "options" (a list of option ids).'
+VOTE_NOT_BOTH = 'Send "option" or "options", not both.'
+CHOICES_EXPECTED = 'This poll takes several choices: send "options", a list of option ids.'
+CODE_PARAMETER_HELP = "The invite code, in a poll whose `voter_mode` is `code`."
 
 
 class VoteInput(serializers.Serializer):
@@ -31,7 +29,7 @@ class VoteInput(serializers.Serializer):
     code = StrictCharField(
         required=False,
         max_length=INVITE_CODE_MAX_LENGTH,
-        help_text="The invite code, in a poll whose `voter_mode` is `code`.",
+        help_text=CODE_PARAMETER_HELP,
     )
     name = StrictCharField(
         required=False,
@@ -40,7 +38,7 @@ class VoteInput(serializers.Serializer):
         trim_whitespace=False,
         help_text="The voter's name, where the poll asks for one (`voter_names`).",
     )
-    hide_name = serializers.BooleanField(
+    hide_name = StrictBooleanField(
         required=False,
         default=False,
         help_text="A signed-in voter keeps their username off the ballot, where names are "
@@ -59,3 +57,11 @@ class VoteInput(serializers.Serializer):
         if "option" not in data and "options" not in data:
             raise serializers.ValidationError(VOTE_ONE_OF)
         return data
+
+
+class VoteRetractInput(serializers.Serializer):
+    """A retraction's body, which may be empty: the invite code (also accepted as `?code=`)."""
+
+    code = StrictCharField(
+        required=False, max_length=INVITE_CODE_MAX_LENGTH, help_text=CODE_PARAMETER_HELP
+    )

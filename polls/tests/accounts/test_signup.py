@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from polls import tasks
-from polls.api.serializers import SIGN_UP_ACCEPTED
+from polls.api.account_serializers import SIGN_UP_ACCEPTED
 from polls.models import User
 
 from ..factories import PASSWORD, PollFactory, UserFactory

@@ -6,7 +6,7 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from polls.api.serializers import SIGN_UP_ACCEPTED
+from polls.api.account_serializers import SIGN_UP_ACCEPTED
 from polls.models import Poll, User
 from polls.tests.factories import PASSWORD, UserFactory
 

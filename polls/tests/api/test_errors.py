@@ -131,7 +131,7 @@ def test_an_oversized_option_list_within_the_body_limit_is_refused_on_its_length
 
 def count_label_validations(monkeypatch) -> list:
     """Every option label the serializer or the services look at, from now on."""
-    from polls.api.serializers import StrictCharField
+    from polls.api.fields import StrictCharField
     from polls.services import checks
     from polls.services import polls as services_polls
 
