@@ -112,8 +112,10 @@ from .visibility import (
     results_visible,
 )
 from .voters import (
+    BallotAsks,
     Voter,
     address_hash,
+    ballot_asks,
     ballot_identity,
     browser_identity,
     code_identity,
@@ -124,6 +126,8 @@ from .votes import vote_cast
 from .votes_change import vote_change, vote_retract
 
 __all__ = [
+    "BallotAsks",
+    "ballot_asks",
     "ChallengeFailed",
     "challenge_required",
     "ANONYMOUS_NAME",

@@ -26,6 +26,7 @@ from ..models import (
     VoterNames,
     user_identity,
 )
+from .challenges import challenge_required
 from .errors import (
     BrowserNotKnown,
     InviteCodeNeeded,
@@ -107,9 +108,45 @@ def ballot_identity(*, mode: str, voter: Voter, new: bool = True) -> str:
 
 def needs_challenge(*, mode: str, voter: Voter) -> bool:
     """Whether this ballot must carry a solved proof-of-work challenge: a vote without an
-    account in a browser or open poll. Signed-in voters are known; invite codes are their own
-    check, and work without JavaScript."""
-    return mode in (VoterMode.BROWSER, VoterMode.OPEN) and not voter.signed_in
+    account in a browser or open poll, where the deployment asks for one. Signed-in voters are
+    known; invite codes are their own check, and work without JavaScript."""
+    anonymous = mode in (VoterMode.BROWSER, VoterMode.OPEN) and not voter.signed_in
+    return anonymous and challenge_required()
+
+
+def votes_by_account(*, mode: str, voter: Voter) -> bool:
+    """Whether `voter` votes by their account in a poll of voter `mode` (and so is named by
+    their username): signed in, in an account or browser poll."""
+    return voter.signed_in and mode in (VoterMode.ACCOUNT, VoterMode.BROWSER)
+
+
+@dataclass(frozen=True)
+class BallotAsks:
+    """What the vote form asks of a voter, by the rules vote_cast applies when they vote."""
+
+    may_vote: bool
+    needs_challenge: bool
+    asks_name: bool
+    name_required: bool
+    named_by_account: bool
+    may_hide_name: bool
+
+
+def ballot_asks(*, poll: Poll, voter: Voter, invite_usable: bool = False) -> BallotAsks:
+    """What `poll`'s vote form asks of `voter` (`invite_usable`: they came with a code of the
+    poll that may still vote): whether they may vote at all (an account poll needs an
+    account, a code poll a code), the anti-spam check, and the name."""
+    mode, names = poll.voter_mode, poll.voter_names
+    may_vote = {VoterMode.ACCOUNT: voter.signed_in, VoterMode.CODE: invite_usable}.get(mode, True)
+    by_account = votes_by_account(mode=mode, voter=voter)
+    return BallotAsks(
+        may_vote=may_vote,
+        needs_challenge=may_vote and needs_challenge(mode=mode, voter=voter),
+        asks_name=names != VoterNames.OFF and not by_account,
+        name_required=names == VoterNames.REQUIRED,
+        named_by_account=by_account and names != VoterNames.OFF,
+        may_hide_name=by_account and names == VoterNames.OPTIONAL,
+    )
 
 
 def ballot_name(*, poll: Poll, voter: Voter) -> str:
@@ -119,8 +156,7 @@ def ballot_name(*, poll: Poll, voter: Voter) -> str:
     NameRequired or NameRefused when it will not do."""
     if poll.voter_names == VoterNames.OFF:
         return ""
-    account = voter.signed_in and poll.voter_mode in (VoterMode.ACCOUNT, VoterMode.BROWSER)
-    if account:
+    if votes_by_account(mode=poll.voter_mode, voter=voter):
         if voter.hide_name and poll.voter_names == VoterNames.OPTIONAL:
             return ""
         return voter.user.get_username()[:VOTER_NAME_MAX_LENGTH]

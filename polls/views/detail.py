@@ -6,8 +6,7 @@ from django.views import generic
 
 from .. import live, services, sharing
 from ..api.serializers import PollResultsSerializer
-from ..models import Poll, VoterMode, VoterNames
-from ..services.challenges import challenge_required
+from ..models import Poll, VoterMode
 from ..voter_requests import (
     browser_cookie_needed,
     browser_cookie_set,
@@ -73,24 +72,20 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
         invite = (
             services.invite_code_valid(poll=poll, code=code) if mode == VoterMode.CODE else None
         )
-        can_vote = {
-            VoterMode.ACCOUNT: user.is_authenticated,
-            VoterMode.BROWSER: True,
-            VoterMode.CODE: invite is not None and not invite.revoked,
-            VoterMode.OPEN: True,
-        }[mode]
-        by_account = user.is_authenticated and mode in (VoterMode.ACCOUNT, VoterMode.BROWSER)
+        asks = services.ballot_asks(
+            poll=poll,
+            voter=services.Voter(user=user),
+            invite_usable=invite is not None and not invite.revoked,
+        )
         return {
-            "can_vote": can_vote,
+            "can_vote": asks.may_vote,
             "invite": invite,
             "invite_code": invite.code if invite else "",
-            "needs_challenge": can_vote
-            and challenge_required()
-            and services.needs_challenge(mode=mode, voter=services.Voter(user=user)),
-            "asks_name": poll.voter_names != VoterNames.OFF and not by_account,
-            "name_required": poll.voter_names == VoterNames.REQUIRED,
-            "may_hide_name": by_account and poll.voter_names == VoterNames.OPTIONAL,
-            "named_by_account": by_account and poll.voter_names != VoterNames.OFF,
+            "needs_challenge": asks.needs_challenge,
+            "asks_name": asks.asks_name,
+            "name_required": asks.name_required,
+            "may_hide_name": asks.may_hide_name,
+            "named_by_account": asks.named_by_account,
             "names_shown": services.names_shown(poll=poll, viewer=None),
             "ballot_list": services.ballot_list(poll=poll, viewer=user, voted=voted),
         }
