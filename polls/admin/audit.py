@@ -9,6 +9,7 @@ from django.db import transaction
 
 from .. import services
 from ..models import AuditEntry
+from .view_only import ViewOnlyMixin
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -84,7 +85,7 @@ class ObjectTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """Holders of polls.view_auditentry read the log; nobody, not even a superuser, can alter it."""
 
     list_display = [
@@ -102,12 +103,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="object type", ordering="object_type")
     def object_type_display(self, entry):
         return object_type_name(entry.object_type)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from .. import services
 from ..models import InviteCode, VoterMode
+from .view_only import ViewOnlyMixin
 
 
 class InviteStatusFilter(admin.SimpleListFilter):
@@ -26,7 +27,7 @@ class InviteStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(InviteCode)
-class InviteCodeAdmin(admin.ModelAdmin):
+class InviteCodeAdmin(ViewOnlyMixin, admin.ModelAdmin):
     """Read-only for holders of polls.view_invitecode. The code text is what casts a ballot:
     it shows only to those who may change the poll (polls.change_poll)."""
 
@@ -50,15 +51,6 @@ class InviteCodeAdmin(admin.ModelAdmin):
     @admin.display(description="status")
     def status(self, invite):
         return invite.status
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ShowsInviteCodes(admin.ModelAdmin):
