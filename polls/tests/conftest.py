@@ -150,6 +150,13 @@ def _broker_breaker_closed(monkeypatch):
 
 
 @pytest.fixture
+def challenge_off(settings):
+    """No proof-of-work check on votes without an account: it has tests of its own
+    (services/test_challenges.py, the browser's), and these are about telling voters apart."""
+    settings.VOTR_CHALLENGE_DIFFICULTY = 0
+
+
+@pytest.fixture
 def user(db):
     return UserFactory()
 

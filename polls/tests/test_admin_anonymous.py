@@ -15,15 +15,10 @@ from .factories import PollFactory, UserFactory, staff_with
 from .tallies import assert_counters_equal_choices
 from .test_admin_settings import ADD, add_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 ANONYMOUS = AnonymousUser()
 BALLOTS = reverse("admin:polls_ballot_changelist")
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
 
 
 def first(poll) -> int:

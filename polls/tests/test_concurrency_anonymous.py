@@ -17,14 +17,13 @@ from .services.test_challenges import solved
 from .tallies import assert_counters_equal_choices
 from .test_concurrency_ballots import run_at_once
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("challenge_off"),
+]
 
 ANONYMOUS = AnonymousUser()
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
 
 
 def options(poll) -> list[int]:

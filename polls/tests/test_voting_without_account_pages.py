@@ -15,12 +15,7 @@ from polls.voter_requests import VOTER_COOKIE
 from .factories import PollFactory, UserFactory
 from .tallies import assert_counters_equal_choices
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 
 def flashes(response) -> list[str]:

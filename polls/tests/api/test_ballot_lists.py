@@ -11,12 +11,7 @@ from polls.services import invite_codes_create, vote_cast
 from polls.services.voters import Voter
 from polls.tests.factories import PollFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 
 def ballots_url(poll) -> str:

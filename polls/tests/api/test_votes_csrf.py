@@ -15,14 +15,9 @@ from polls.models import Ballot, VoterMode
 from polls.services import invite_codes_create
 from polls.tests.factories import PollFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 EVIL = "https://evil.example"
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
 
 
 def votes_url(poll) -> str:

@@ -11,12 +11,7 @@ from polls.models import Ballot, InviteCode, VoterMode
 from polls.services import SignInToVote, invite_codes_create, invite_codes_revoke
 from polls.tests.factories import PollFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 
 def votes_url(poll) -> str:

@@ -10,12 +10,7 @@ from polls.tests.factories import PollFactory
 
 from .test_votes_without_account import browser_with_cookies, first, votes_url
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 
 def test_a_required_name_is_a_400_on_name():

@@ -12,14 +12,9 @@ from polls.services.voters import Voter
 
 from ..factories import PollFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 ANONYMOUS = AnonymousUser()
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
 
 
 def named_poll(**settings):

@@ -14,14 +14,9 @@ from polls.services.voters import Voter
 from ..factories import PollFactory, UserFactory, staff_with
 from ..tallies import assert_counters_equal_choices
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 ANONYMOUS = AnonymousUser()
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
 
 
 @pytest.fixture

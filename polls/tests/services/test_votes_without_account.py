@@ -12,15 +12,9 @@ from polls.services.voters import Voter
 from ..factories import PollFactory, UserFactory
 from ..tallies import assert_counters_equal_choices
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("challenge_off")]
 
 ANONYMOUS = AnonymousUser()
-
-
-@pytest.fixture(autouse=True)
-def _challenge_off(settings):
-    # The proof-of-work check has tests of its own; these are about telling voters apart.
-    settings.VOTR_CHALLENGE_DIFFICULTY = 0
 
 
 def first(poll) -> int:
