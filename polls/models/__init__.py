@@ -1,6 +1,7 @@
 """Votr's tables: users, polls (with their settings' choices and their queries), their count,
-options, ballots and their choices, invite codes, the audit log, a module each; every name is
-imported here, where Django and the rest of Votr find them. The rules live in polls/services/.
+options, ballots and their choices, ranked polls' ranking counts and stored tallies, invite
+codes, the audit log, a module each; every name is imported here, where Django and the rest of
+Votr find them. The rules live in polls/services/.
 """
 
 from .audit import AuditEntry
@@ -31,6 +32,7 @@ from .poll_settings import (
     ResultsVisibility,
     VoterMode,
     VoterNames,
+    VotingMethod,
 )
 from .polls import (
     DEFAULT_POLL_DURATION,
@@ -46,6 +48,13 @@ from .polls import (
     default_closes_at,
     new_public_id,
 )
+from .rankings import (
+    RANKING_MAX_LENGTH,
+    RankingCount,
+    StoredTally,
+    ranking_key,
+    ranking_of_key,
+)
 from .users import User
 
 __all__ = [
@@ -59,6 +68,12 @@ __all__ = [
     "NamesShownTo",
     "VoterMode",
     "VoterNames",
+    "VotingMethod",
+    "RANKING_MAX_LENGTH",
+    "RankingCount",
+    "StoredTally",
+    "ranking_key",
+    "ranking_of_key",
     "new_invite_code",
     "DEFAULT_POLL_DURATION",
     "DESCRIPTION_MAX_LENGTH",

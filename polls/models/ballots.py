@@ -12,6 +12,7 @@ IDENTITY_MAX_LENGTH = 100
 VOTER_NAME_MAX_LENGTH = 50
 ADDRESS_HASH_LENGTH = 32
 USER_IDENTITY_PREFIX = "user:"
+MAX_RANK = 20  # polls.MAX_OPTIONS: a ballot ranks each option at most once
 
 
 def user_identity(user_id: int) -> str:
@@ -62,8 +63,8 @@ class BallotQuerySet(models.QuerySet):
 class Ballot(models.Model):
     """One voter's ballot in one poll. What it chose lives in its choices.
 
-    Single choice stores one choice; multiple or ranked choice would store several, with a rank,
-    in the same tables. `identity` says who cast it, as "<kind>:<value>" (user_identity for a
+    Single choice stores one choice, multiple choice several; ranked choice several, each with
+    its rank. `identity` says who cast it, as "<kind>:<value>" (user_identity for a
     signed-in voter): the database keeps one ballot per identity in a poll, whatever the kind.
     """
 
@@ -138,13 +139,21 @@ class Choice(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="choices")
     poll = models.ForeignKey("Poll", on_delete=models.CASCADE, related_name="+")
     option = models.ForeignKey("Option", on_delete=models.CASCADE, related_name="choices")
-    rank = models.PositiveSmallIntegerField(default=1)
+    # A ranked ballot's place for the option, 1 for its first preference; None on a chosen
+    # ballot. A ballot's ranks are distinct, and gapless (1 to its number of choices) by the
+    # triggers of migration 0013, which a constraint cannot say.
+    rank = models.PositiveSmallIntegerField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["rank", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["ballot", "option"], name="choice_option_once_per_ballot"
+            ),
+            models.UniqueConstraint(fields=["ballot", "rank"], name="choice_rank_once_per_ballot"),
+            models.CheckConstraint(
+                condition=Q(rank__isnull=True) | Q(rank__gte=1, rank__lte=MAX_RANK),
+                name="choice_rank_in_range",
             ),
         ]
 

@@ -108,6 +108,7 @@ class PollQuerySet(models.QuerySet):
             .annotate(
                 preference=preference,
                 chosen_option_id=F("choices__option_id"),
+                chosen_rank=F("choices__rank"),
                 chosen_position=F("choices__option__position"),
             )
             .order_by("preference", "chosen_position", "chosen_option_id")

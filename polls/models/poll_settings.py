@@ -19,6 +19,14 @@ class ResultsVisibility(models.TextChoices):
     AUTHOR_ONLY = "author_only", "Only the author"
 
 
+class VotingMethod(models.TextChoices):
+    """How a ballot marks the options: chosen (one, or between min_choices and max_choices of
+    them), or ranked in order of preference and tallied by instant-runoff."""
+
+    CHOICE = "choice", "Choose options"
+    RANKED = "ranked", "Ranked choice"
+
+
 class VoterMode(models.TextChoices):
     """How a poll tells one voter from another, so that each votes once
     (polls.services.voters is the one rule)."""

@@ -20,6 +20,7 @@ from .poll_settings import (
     ResultsVisibility,
     VoterMode,
     VoterNames,
+    VotingMethod,
 )
 
 TITLE_MAX_LENGTH = 200
@@ -70,6 +71,16 @@ class Poll(models.Model):
         default=ResultsVisibility.AFTER_VOTE,
         db_default=ResultsVisibility.AFTER_VOTE,
     )
+    # Choosing options or ranking them. A ranked ballot ranks at least one option, or every
+    # option where `rank_all`; the choice limits below apply to chosen ballots only (a ranked
+    # poll keeps them at 1 and 1).
+    voting_method = models.CharField(
+        max_length=8,
+        choices=VotingMethod,
+        default=VotingMethod.CHOICE,
+        db_default=VotingMethod.CHOICE,
+    )
+    rank_all = models.BooleanField(default=False, db_default=False)
     # How many options a ballot marks: 1 and 1 is single choice; 1 and all is approval voting.
     min_choices = models.PositiveSmallIntegerField(default=1, db_default=1)
     max_choices = models.PositiveSmallIntegerField(default=1, db_default=1)
@@ -151,6 +162,14 @@ class Poll(models.Model):
                 & Q(names_shown_to__in=NamesShownTo.values),
                 name="poll_voter_settings_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(voting_method__in=VotingMethod.values)
+                & (
+                    Q(voting_method=VotingMethod.CHOICE, rank_all=False)
+                    | Q(voting_method=VotingMethod.RANKED, min_choices=1, max_choices=1)
+                ),
+                name="poll_voting_method_valid",
+            ),
             # Nothing ties an open poll's ballot to its voter, so nothing could change it.
             models.CheckConstraint(
                 condition=~Q(voter_mode=VoterMode.OPEN, allow_vote_change=True),
@@ -187,6 +206,12 @@ class Poll(models.Model):
         rows = self._own_ballot_rows()
         return [row.chosen_option_id for row in rows if row.chosen_option_id is not None]
 
+    def ranking_of_user(self) -> list[int]:
+        """The option ids that user's ranked ballot ranks, best first ([] for none)."""
+        rows = [row for row in self._own_ballot_rows() if row.chosen_option_id is not None]
+        rows.sort(key=lambda row: getattr(row, "chosen_rank", None) or 0)
+        return [row.chosen_option_id for row in rows]
+
     def choice_of_user(self) -> int | None:
         """That user's first choice (their only one in a single-choice poll), or None."""
         choices = self.choices_of_user()
@@ -196,13 +221,17 @@ class Poll(models.Model):
         """Whether the user given to PollQuerySet.with_choice_of has a ballot in this poll."""
         return bool(getattr(self, "user_ballot_choices", None))
 
-    def set_choice_of_user(self, option_ids: int | list[int], *, ballot=None) -> None:
-        """What ballot_of_user and choices_of_user answer, for a poll read with the `ballot`
-        the user just cast: `option_ids` in the author's option order (one id for one)."""
+    def set_choice_of_user(
+        self, option_ids: int | list[int], *, ballot=None, ranking: list[int] | None = None
+    ) -> None:
+        """What ballot_of_user, choices_of_user and ranking_of_user answer, for a poll read with
+        the `ballot` the user just cast: `option_ids` in the author's option order (one id for
+        one), and a ranked ballot's `ranking` (the same ids, best first)."""
         chosen = [option_ids] if isinstance(option_ids, int) else list(option_ids)
         self.user_ballot_choices = [copy.copy(ballot or Ballot(poll=self)) for _ in chosen]
         for row, option_id in zip(self.user_ballot_choices, chosen, strict=True):
             row.chosen_option_id = option_id
+            row.chosen_rank = ranking.index(option_id) + 1 if ranking else None
 
     @property
     def ended_at(self):
@@ -215,7 +244,12 @@ class Poll(models.Model):
         return self.voter_mode != VoterMode.ACCOUNT
 
     @property
+    def is_ranked(self) -> bool:
+        return self.voting_method == VotingMethod.RANKED
+
+    @property
     def is_multiple_choice(self) -> bool:
+        """Whether a ballot chooses several options (a ranked ballot ranks them instead)."""
         return self.max_choices > 1
 
     @property

@@ -8,6 +8,7 @@ accounts.services (not re-exported here: they build on these modules, which woul
 """
 
 from .audit import audit_record
+from .ballot_input import ranking_clean, ranking_from_ranks
 from .ballot_lists import ANONYMOUS_NAME, BallotList, ListedBallot, ballot_list, names_shown
 from .bursts import BURST_WINDOW, ballots_remove_burst, burst_ballots
 from .challenges import ChallengeFailed, challenge_required
@@ -53,6 +54,12 @@ from .errors import (
     OptionNotInPoll,
     PollClosed,
     PollNotFound,
+    RankAllRequired,
+    RankGap,
+    RankingEmpty,
+    RankingExpected,
+    RankingNotExpected,
+    RankRepeated,
     SignInToVote,
     TooFewChoices,
     TooManyChoices,
@@ -101,6 +108,7 @@ from .polls import (
 )
 from .removal import ballot_remove, voter_ballots_remove
 from .results import OptionResult, PollResults, PollVersion, poll_etag, poll_results, poll_version
+from .tallies import TIE_RULE, RankedTally, ballots_for_recount, ranked_tally
 from .visibility import (
     NEVER,
     UNTIL_CLOSE,
@@ -126,6 +134,18 @@ from .votes import vote_cast
 from .votes_change import vote_change, vote_retract
 
 __all__ = [
+    "TIE_RULE",
+    "RankAllRequired",
+    "RankGap",
+    "RankedTally",
+    "RankingEmpty",
+    "RankingExpected",
+    "RankingNotExpected",
+    "RankRepeated",
+    "ballots_for_recount",
+    "ranked_tally",
+    "ranking_clean",
+    "ranking_from_ranks",
     "BallotAsks",
     "ballot_asks",
     "ChallengeFailed",

@@ -14,7 +14,9 @@ from ..models import AuditEntry, Ballot, Choice, Option, Poll
 from .audit import audit_record
 from .errors import NotAllowed
 from .permissions import DELETE_BALLOT
-from .removal import removal_details
+from .rankings import ranking_counts_take_off, rankings_in
+from .removal import counted, removal_details
+from .tallies import tallies_store
 
 User = get_user_model()
 
@@ -85,8 +87,12 @@ def ballots_remove_burst(*, ballots, by: User | None, window: timedelta = BURST_
                 "pk", "public_ballots"
             )
         )
+        rankings = rankings_in(choice for held in chosen.values() for choice in held)
+        ranking_counts_take_off(rankings)
         Ballot.objects.filter(pk__in=list(chosen)).delete()
-        per_option = Counter(choice.option_id for held in chosen.values() for choice in held)
+        per_option = Counter(
+            choice.option_id for held in chosen.values() for choice in counted(held)
+        )
         for option_id, votes in sorted(per_option.items()):
             Option.objects.filter(pk=option_id).update(votes=F("votes") - votes)
         per_poll = Counter(ballot.poll_id for ballot in burst)
@@ -94,6 +100,7 @@ def ballots_remove_burst(*, ballots, by: User | None, window: timedelta = BURST_
             Poll.objects.filter(pk=poll_id).update(
                 ballot_count=F("ballot_count") - removed, revision=F("revision") + 1
             )
+        tallies_store(poll_ids={poll_id for poll_id, _ in rankings})
         for ballot in burst:
             audit_record(
                 actor=by,

@@ -22,6 +22,7 @@ from ..models import (
     ResultsVisibility,
     VoterMode,
     VoterNames,
+    VotingMethod,
 )
 from .errors import TOO_FEW_OPTIONS, capped_messages, too_many_options
 
@@ -148,14 +149,21 @@ FLAGS = {
     "public_ballots": "Whether the ballots are public",
     "unlisted": "Whether the poll is unlisted",
     "shuffle_options": "Whether the options are shown in a random order",
+    "rank_all": "Whether voters must rank every option",
 }
 
 
 CHOOSE = (
+    ("voting_method", VotingMethod, "Choose how ballots mark the options"),
     ("voter_mode", VoterMode, "Choose how voters are told apart"),
     ("voter_names", VoterNames, "Choose whether voters give a name"),
     ("names_shown_to", NamesShownTo, "Choose who sees the voters' names"),
 )
+RANKED_TAKES_NO_LIMITS = (
+    "A ranked poll has no choice limits: voters rank one option or more (or every option, "
+    "where it asks for all)."
+)
+RANK_ALL_RANKED_ONLY = "Only a ranked poll can ask voters to rank every option."
 OPEN_VOTES_FINAL = (
     "An open poll cannot let voters change their vote: nothing ties a ballot to its voter."
 )
@@ -163,7 +171,8 @@ OPEN_VOTES_FINAL = (
 
 def _settings_errors(*, option_count, **settings) -> dict[str, list[str]]:
     """What is wrong with the settings given (any of description, results_visibility,
-    min_choices with max_choices, and the FLAGS); the description already cleaned."""
+    min_choices with max_choices, the FLAGS and the CHOOSE ones; voting_method with the choice
+    limits and rank_all); the description already cleaned."""
     errors = {}
     if "description" in settings:
         errors["description"] = _description_errors(settings["description"])
@@ -183,6 +192,11 @@ def _settings_errors(*, option_count, **settings) -> dict[str, list[str]]:
     for field, choices, what in CHOOSE:
         if field in settings and settings[field] not in choices.values:
             errors[field] = [f"{what}: one of {', '.join(choices.values)}."]
+    if settings.get("voting_method") == VotingMethod.RANKED:
+        if (settings.get("min_choices", 1), settings.get("max_choices", 1)) != (1, 1):
+            errors.setdefault("max_choices", []).append(RANKED_TAKES_NO_LIMITS)
+    elif settings.get("rank_all") is True:
+        errors.setdefault("rank_all", []).append(RANK_ALL_RANKED_ONLY)
     if settings.get("voter_mode") == VoterMode.OPEN and settings.get("allow_vote_change") is True:
         errors.setdefault("allow_vote_change", []).append(OPEN_VOTES_FINAL)
     return errors
@@ -215,6 +229,8 @@ def poll_errors(
     results_visibility=ResultsVisibility.AFTER_VOTE,
     min_choices=1,
     max_choices=1,
+    voting_method=VotingMethod.CHOICE,
+    rank_all=False,
     allow_vote_change=False,
     unlisted=False,
     shuffle_options=False,
@@ -234,6 +250,8 @@ def poll_errors(
         results_visibility=results_visibility,
         min_choices=min_choices,
         max_choices=max_choices,
+        voting_method=voting_method,
+        rank_all=rank_all,
         allow_vote_change=allow_vote_change,
         unlisted=unlisted,
         shuffle_options=shuffle_options,

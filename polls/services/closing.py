@@ -21,6 +21,7 @@ from .publishing import (
     task_publish,
     task_publish_on_commit,
 )
+from .tallies import tallies_store
 
 
 def poll_schedule_close(*, poll: Poll, now: datetime | None = None) -> bool:
@@ -87,6 +88,8 @@ def poll_close_if_due(*, poll_id: int, now: datetime | None = None) -> bool:
         Poll.objects.filter(pk=poll.pk).update(
             closed_at=F("closes_at"), close_notified_at=now, revision=F("revision") + 1
         )
+        if poll.is_ranked:
+            tallies_store(poll_ids=[poll.pk])
     send_outcome_emails([poll])
     return True
 
@@ -120,6 +123,7 @@ def polls_close_due(
                 close_notified_at=now,
                 revision=F("revision") + 1,
             )
+            tallies_store(poll_ids=[poll.pk for poll in polls if poll.is_ranked])
     if polls:
         send_outcome_emails(polls)
     return [poll.pk for poll in polls]

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..labels import label_key
-from ..models import TITLE_MAX_LENGTH, AuditEntry, Option, Poll
+from ..models import TITLE_MAX_LENGTH, AuditEntry, Option, Poll, VotingMethod
 from .audit import audit_record
 from .checks import (
     WORDING_FIXED,
@@ -36,6 +36,8 @@ SETTINGS = (
     "results_visibility",
     "min_choices",
     "max_choices",
+    "voting_method",
+    "rank_all",
     "allow_vote_change",
     "unlisted",
     "shuffle_options",
@@ -56,6 +58,8 @@ FIXED_ONCE_VOTED = frozenset(
         "option_labels",
         "min_choices",
         "max_choices",
+        "voting_method",
+        "rank_all",
         "voter_mode",
         "public_ballots",
         "voter_names",
@@ -64,7 +68,8 @@ FIXED_ONCE_VOTED = frozenset(
 
 QUESTION_FIXED = "Somebody has voted in this poll: its question can no longer change."
 CHOICE_LIMITS_FIXED = (
-    "Somebody has voted in this poll: how many options a ballot holds can no longer change."
+    "Somebody has voted in this poll: how a ballot marks the options, and how many, can no "
+    "longer change."
 )
 VOTERS_FIXED = (
     "Somebody has voted in this poll: who may vote, whether ballots are public and whether "
@@ -84,11 +89,14 @@ FIXED_MESSAGES = {
     "option_labels": ("options", WORDING_FIXED),
     "min_choices": ("min_choices", CHOICE_LIMITS_FIXED),
     "max_choices": ("max_choices", CHOICE_LIMITS_FIXED),
+    "voting_method": ("voting_method", CHOICE_LIMITS_FIXED),
+    "rank_all": ("rank_all", CHOICE_LIMITS_FIXED),
     "voter_mode": ("voter_mode", VOTERS_FIXED),
     "public_ballots": ("public_ballots", VOTERS_FIXED),
     "voter_names": ("voter_names", VOTERS_FIXED),
 }
 CHOICE_WORDS = {
+    "voting_method": "Voting method",
     "results_visibility": "Results visibility",
     "voter_mode": "Voters",
     "voter_names": "Voter names",
@@ -99,6 +107,7 @@ FLAG_WORDS = {
     "unlisted": "Unlisted",
     "shuffle_options": "Options in a random order",
     "public_ballots": "Public ballots",
+    "rank_all": "Every option must be ranked",
 }
 
 
@@ -139,10 +148,25 @@ def poll_edit(*, poll: Poll, by: User, now: datetime | None = None, **changes) -
             _options_replace(poll=locked, options=options, labels=changes["option_labels"], by=by)
         if "closes_at" in changes:
             poll_reschedule(poll=locked, closes_at=changes["closes_at"], by=by, now=now)
-        settings = {field: changes[field] for field in SETTINGS if field in changes}
+        settings = _method_follows(
+            locked, {field: changes[field] for field in SETTINGS if field in changes}
+        )
         if settings:
             _settings_write(poll=locked, settings=settings, by=by)
     return locked
+
+
+def _method_follows(poll: Poll, settings: dict) -> dict:
+    """`settings` with what a new voting method brings along: a ranked poll has no choice
+    limits (1 and 1), and a poll that chooses asks no one to rank every option."""
+    settings = dict(settings)
+    method = settings.get("voting_method")
+    if method == VotingMethod.RANKED and "min_choices" not in settings:
+        if (poll.min_choices, poll.max_choices) != (1, 1):
+            settings |= {"min_choices": 1, "max_choices": 1}
+    elif method == VotingMethod.CHOICE and poll.rank_all:
+        settings.setdefault("rank_all", False)
+    return settings
 
 
 def poll_edit_errors(*, poll: Poll, now: datetime | None = None, **changes) -> dict:
@@ -235,6 +259,11 @@ def _edit_errors(poll: Poll, options, changes: dict, *, voted: bool, now: dateti
     if new_labels is not None and "min_choices" not in settings:
         # Fewer options must still hold the choice limits.
         settings |= {"min_choices": poll.min_choices, "max_choices": poll.max_choices}
+    if {"voting_method", "rank_all", "min_choices"} & set(settings):
+        # Judged as they would be written: with what the method brings along, then the rest.
+        settings = _method_follows(poll, settings)
+        for field in ("voting_method", "rank_all", "min_choices", "max_choices"):
+            settings.setdefault(field, getattr(poll, field))
     if "voter_mode" in settings or "allow_vote_change" in settings:
         # An open poll takes no vote changes, whichever of the two changes.
         settings.setdefault("voter_mode", poll.voter_mode)

@@ -77,6 +77,46 @@ class ChoicesExpected(ChoicesRefused):
     code = "choices_expected"
 
 
+class RankingExpected(ChoicesRefused):
+    """Chosen options sent to a ranked poll (the API's `option_ids` instead of `ranking`)."""
+
+    message = "This poll asks you to rank the options, best first: rank them and vote again."
+    code = "ranking_expected"
+
+
+class RankingNotExpected(ChoicesRefused):
+    """A ranking sent to a poll whose ballots choose options."""
+
+    message = "This poll does not rank its options: choose one and vote again."
+    code = "ranking_not_expected"
+
+
+class RankingEmpty(ChoicesRefused):
+    message = "Rank at least one option: give your first choice rank 1."
+    code = "too_few_choices"
+
+
+class RankAllRequired(ChoicesRefused):
+    code = "rank_all_required"
+
+    def __init__(self, option_count: int | None = None):
+        every = f"all {option_count} options" if option_count else "every option"
+        super().__init__(f"This poll asks you to rank {every}.")
+
+
+class RankRepeated(ChoicesRefused):
+    message = "Give each rank to one option only, and rank each option once."
+    code = "rank_repeated"
+
+
+class RankGap(ChoicesRefused):
+    code = "rank_gap"
+
+    def __init__(self, missing: int | None = None):
+        told = f" Rank {missing} is missing." if missing else ""
+        super().__init__(f"Number your choices 1, 2, 3… without leaving a rank out.{told}")
+
+
 class VoteChangeNotAllowed(VoteRefused):
     message = "This poll does not let voters change or retract their vote."
     code = "vote_change_not_allowed"

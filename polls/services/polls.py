@@ -20,6 +20,7 @@ from ..models import (
     ResultsVisibility,
     VoterMode,
     VoterNames,
+    VotingMethod,
 )
 from .audit import audit_record
 from .checks import (
@@ -33,6 +34,7 @@ from .checks import (
 from .closing import poll_notify_closed_on_commit, poll_schedule_close
 from .errors import DUPLICATE_LABEL, NotAllowed
 from .permissions import DELETE_POLL, _may_change_poll
+from .tallies import tallies_store, tally_forget
 
 User = get_user_model()
 
@@ -52,6 +54,8 @@ def poll_create(
     results_visibility: str = ResultsVisibility.AFTER_VOTE,
     min_choices: int = 1,
     max_choices: int = 1,
+    voting_method: str = VotingMethod.CHOICE,
+    rank_all: bool = False,
     allow_vote_change: bool = False,
     unlisted: bool = False,
     shuffle_options: bool = False,
@@ -71,6 +75,8 @@ def poll_create(
         "results_visibility": results_visibility,
         "min_choices": min_choices,
         "max_choices": max_choices,
+        "voting_method": voting_method,
+        "rank_all": rank_all,
         "allow_vote_change": allow_vote_change,
         "unlisted": unlisted,
         "shuffle_options": shuffle_options,
@@ -117,6 +123,8 @@ def poll_close(*, poll: Poll, by: User | None = None, now: datetime | None = Non
         )
         if closed:
             poll.refresh_from_db(fields=["closed_at"])
+            if poll.is_ranked:
+                tallies_store(poll_ids=[poll.pk])
             if by is not None:
                 audit_record(actor=by, action=AuditEntry.Action.CLOSE, obj=poll)
             poll_notify_closed_on_commit(poll_id=poll.pk)
@@ -154,6 +162,8 @@ def poll_reschedule(
         Poll.objects.filter(pk=poll.pk).update(
             closes_at=closes_at, closed_at=None, close_notified_at=None, revision=F("revision") + 1
         )
+        if poll.closed_at is not None and poll.is_ranked:
+            tally_forget(poll_id=poll.pk)
         was, poll.closes_at, poll.closed_at = poll.closes_at, closes_at, None
         if by is not None:
             audit_record(

@@ -1,5 +1,6 @@
 """Removing ballots from the counts: a fraudulent one (staff), and every ballot of an account
-being deleted. The counters follow in the same transaction."""
+being deleted. The counters follow in the same transaction, and so does a closed ranked poll's
+stored tally."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -9,6 +10,8 @@ from ..models import AuditEntry, Ballot, Choice, Option, Poll
 from .audit import audit_record
 from .errors import NotAllowed
 from .permissions import DELETE_BALLOT
+from .rankings import COUNTED_CHOICES, ranking_counts_take_off, rankings_in, rankings_of
+from .tallies import tallies_store
 
 User = get_user_model()
 
@@ -25,15 +28,19 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
         # poll, as vote_change takes them: the ballot's choices may change until then.
         list(Option.objects.select_for_update().filter(poll_id=ballot.poll_id).order_by("id"))
         choices = list(ballot.choices.select_related("option").order_by("rank", "id"))
+        rankings = rankings_in(choices)
         _, per_model = Ballot.objects.filter(pk=ballot.pk).delete()
         if not per_model.get(Ballot._meta.label):
             return False
-        Option.objects.filter(pk__in=[choice.option_id for choice in choices]).update(
+        Option.objects.filter(pk__in=[choice.option_id for choice in counted(choices)]).update(
             votes=F("votes") - 1
         )
         Poll.objects.filter(pk=ballot.poll_id).update(
             ballot_count=F("ballot_count") - 1, revision=F("revision") + 1
         )
+        if rankings:
+            ranking_counts_take_off(rankings)
+            tallies_store(poll_ids=[ballot.poll_id])
         audit_record(
             actor=by,
             action=AuditEntry.Action.REMOVE_BALLOT,
@@ -41,6 +48,12 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
             details=removal_details(ballot, choices),
         )
     return True
+
+
+def counted(choices: list[Choice]) -> list[Choice]:
+    """The choices of one ballot that its options' counters hold: all of a chosen ballot's,
+    a ranked ballot's first preference (rankings.COUNTED_CHOICES, in Python)."""
+    return [choice for choice in choices if choice.rank in (None, 1)]
 
 
 def removal_details(ballot: Ballot, choices: list[Choice], *, public: bool | None = None) -> str:
@@ -72,14 +85,19 @@ def voter_ballots_remove(*, voter_id: int) -> int:
             .filter(poll_id__in=choices.values("poll_id"))
             .order_by("id")
         )
-        per_option = choices.values("option_id").annotate(n=Count("id")).order_by()
+        ballots = Ballot.objects.filter(voter_id=voter_id)
+        rankings = rankings_of(ballots.values_list("pk", flat=True))
+        ranking_counts_take_off(rankings)
+        per_option = (
+            choices.filter(COUNTED_CHOICES).values("option_id").annotate(n=Count("id")).order_by()
+        )
         for row in per_option:
             Option.objects.filter(pk=row["option_id"]).update(votes=F("votes") - row["n"])
-        ballots = Ballot.objects.filter(voter_id=voter_id)
-        per_poll = ballots.values("poll_id").annotate(n=Count("id")).order_by("poll_id")
+        per_poll = list(ballots.values("poll_id").annotate(n=Count("id")).order_by("poll_id"))
         for row in per_poll:
             Poll.objects.filter(pk=row["poll_id"]).update(
                 ballot_count=F("ballot_count") - row["n"], revision=F("revision") + 1
             )
         _, removed = ballots.delete()
+        tallies_store(poll_ids={poll_id for poll_id, _ in rankings})
     return removed.get(Ballot._meta.label, 0)

@@ -1,5 +1,5 @@
 """Casting a ballot, with the counters kept in step. Changing and retracting one are
-votes_change.py; removing one, removal.py."""
+votes_change.py; removing one, removal.py; what a ballot sent may hold, ballot_input.py."""
 
 from collections.abc import Iterable
 from datetime import datetime
@@ -18,19 +18,23 @@ from ..models import (
     Poll,
     VoterMode,
 )
+from .ballot_input import chosen_ids, ranking_clean
 from .challenges import challenge_verify
 from .errors import (
     AlreadyVoted,
     ChoicesExpected,
-    DuplicateChoice,
     OptionNotInPoll,
     PollClosed,
     PollNotFound,
+    RankAllRequired,
+    RankingExpected,
+    RankingNotExpected,
     TooFewChoices,
     TooManyChoices,
     VoteRefused,
 )
 from .invites import invite_code_use
+from .rankings import ranked_choices, ranking_count_add
 from .voters import (
     Voter,
     address_hash,
@@ -41,8 +45,6 @@ from .voters import (
 )
 
 User = get_user_model()
-
-MAX_ID = 2**63 - 1  # the largest id either database stores; a bigger number names no option
 
 # Counts the vote on the option if it belongs to the open poll with that public id, and locks the
 # option's row until the transaction ends (so poll_reword never relabels under a vote in flight).
@@ -60,7 +62,7 @@ COUNT_CHOICE = """
 # cycle. {lock} is FOR UPDATE where the database has row locks (SQLite's writing transaction
 # holds the whole database).
 COUNT_CHOICES = """
-    UPDATE polls_option SET votes = votes + 1
+    UPDATE polls_option SET votes = votes + {increment}
     WHERE id IN (
         SELECT id FROM polls_option
         WHERE id IN ({ids}) AND poll_id = (
@@ -71,6 +73,10 @@ COUNT_CHOICES = """
     )
     RETURNING poll_id, {settings}
 """
+# A chosen ballot counts on each option it chose; a ranked one on its first preference only
+# (its other options are locked all the same).
+EVERY_CHOICE = "1"
+FIRST_PREFERENCE = "CASE WHEN id = %s THEN 1 ELSE 0 END"
 # What the vote needs to know of the poll to tell its voter apart, returned by the statement
 # that counts the choices rather than read by another round trip.
 POLL_VOTER_SETTINGS = """
@@ -80,16 +86,23 @@ POLL_VOTER_SETTINGS = """
 # The poll's ballot count and revision, last in the transaction: the poll's row is locked from
 # here to the commit. The open check and the choice limits are checked on that row: a close or
 # an edit of the limits that committed while this vote waited for it (PostgreSQL re-reads the
-# row after the wait) refuses the vote. The choice limits: at least min_choices, at most
-# max_choices, and a single choice sent as such (option_id) only to a poll that takes one. It
-# returns the poll, every column, as the answer to the vote shows it.
+# row after the wait) refuses the vote. The voting method and, for a chosen ballot, the choice
+# limits: at least min_choices, at most max_choices, and a single choice sent as such
+# (option_id) only to a poll that takes one; for a ranked ballot, every option where the poll
+# asks for all. It returns the poll, every column, as the answer to the vote shows it.
 COUNT_BALLOT = """
     UPDATE polls_poll SET ballot_count = ballot_count + 1, revision = revision + 1
-    WHERE id = %s AND closed_at IS NULL AND closes_at > %s
-        AND min_choices <= %s AND max_choices >= %s AND max_choices <= %s
+    WHERE id = %s AND closed_at IS NULL AND closes_at > %s AND {takes_it}
     RETURNING *, (SELECT username FROM polls_user WHERE polls_user.id = author_id)
         AS author_username
 """
+TAKES_CHOICES = (
+    "voting_method = 'choice' AND min_choices <= %s AND max_choices >= %s AND max_choices <= %s"
+)
+TAKES_RANKING = (
+    "voting_method = 'ranked' AND (NOT rank_all OR %s = "
+    "(SELECT COUNT(*) FROM polls_option WHERE polls_option.poll_id = polls_poll.id))"
+)
 
 
 def vote_cast(
@@ -98,11 +111,13 @@ def vote_cast(
     voter: User | Voter,
     option_id: int | None = None,
     option_ids: Iterable[int] | None = None,
+    ranking: Iterable[int] | None = None,
     challenge: str | None = None,
 ) -> Ballot:
     """Record `voter`'s ballot in `poll` (a Poll or its public id) and count it: one option,
     `option_id`, the single-choice form (refused by a poll that takes several), or
-    `option_ids`, between the poll's min_choices and max_choices distinct options of it.
+    `option_ids`, between the poll's min_choices and max_choices distinct options of it; or,
+    in a ranked poll, `ranking`: distinct options of it best first (every one where it asks).
     `voter` is a signed-in user or a Voter (polls.services.voters): the poll's voter mode says
     who may vote and under which identity; a vote without an account in a browser or open
     poll carries `challenge`, a solved proof-of-work challenge. Returns the ballot, whose
@@ -113,22 +128,31 @@ def vote_cast(
     if they are options of this poll and the poll is open at this instant (several options are
     locked in ascending id order), which also returns the poll's voter mode; insert the ballot
     (the one-ballot-per-identity constraint settles races between two requests of one voter:
-    the second rolls everything back); insert its choices; mark an invite code used; count the
-    ballot on the poll, checking there that the poll is still open and takes this many choices.
+    the second rolls everything back); insert its choices; count a ranking among the poll's
+    rankings (polls.services.rankings); mark an invite code used; count the ballot on the poll,
+    checking there that the poll is still open and takes this ballot. A ranked ballot counts
+    on its first preference's option only.
     Counters are raised in the database, so concurrent votes are never lost.
     """
     voter = as_voter(voter)
     public_id = poll if isinstance(poll, str) else poll.public_id
-    chosen, single = chosen_ids(option_id=option_id, option_ids=option_ids)
+    ranked = ranking is not None
+    if ranked:
+        if option_id is not None or option_ids is not None:
+            raise TypeError("Give a ranking, or option_id or option_ids, not both.")
+        chosen, single = ranking_clean(ranking), False
+    else:
+        chosen, single = chosen_ids(option_id=option_id, option_ids=option_ids)
     now = timezone.now()
+    refused = {"public_id": public_id, "chosen": chosen, "single": single, "ranked": ranked}
     if not 0 < len(chosen) <= MAX_OPTIONS:
-        raise _refusal(public_id=public_id, chosen=chosen, single=single, now=now)
+        raise _refusal(**refused, now=now)
     identity = None
     try:
         with transaction.atomic():
-            counted = _count_choices(public_id=public_id, chosen=chosen, now=now)
+            counted = _count_choices(public_id=public_id, chosen=chosen, ranked=ranked, now=now)
             if counted is None:
-                raise _refusal(public_id=public_id, chosen=chosen, single=single, now=now)
+                raise _refusal(**refused, now=now)
             poll_id, mode, names = counted
             identity = ballot_identity(mode=mode, voter=voter)
             if needs_challenge(mode=mode, voter=voter):
@@ -143,12 +167,20 @@ def vote_cast(
                 voter_name=ballot_name(poll=settings, voter=voter),
                 address_hash="" if by_account else address_hash(voter.address),
             )
-            Choice.objects.bulk_create(
-                [Choice(ballot=ballot, poll_id=poll_id, option_id=option) for option in chosen]
-            )
+            if ranked:
+                Choice.objects.bulk_create(
+                    ranked_choices(ballot=ballot, poll_id=poll_id, ranking=chosen)
+                )
+                ranking_count_add(poll_id=poll_id, ranking=chosen)
+            else:
+                Choice.objects.bulk_create(
+                    [Choice(ballot=ballot, poll_id=poll_id, option_id=option) for option in chosen]
+                )
             if mode == VoterMode.CODE:
                 invite_code_use(poll_id=poll_id, code=voter.code)
-            ballot.poll = _count_ballot(ballot=ballot, chosen=chosen, single=single, now=now)
+            ballot.poll = _count_ballot(
+                ballot=ballot, chosen=chosen, single=single, ranked=ranked, now=now
+            )
     except IntegrityError:
         if identity and Ballot.objects.filter(poll__public_id=public_id, identity=identity):
             raise AlreadyVoted from None
@@ -158,27 +190,16 @@ def vote_cast(
     return ballot
 
 
-def chosen_ids(
-    *, option_id: int | None, option_ids: Iterable[int] | None
-) -> tuple[list[int], bool]:
-    """The option ids a ballot holds, and whether they came as the single-choice `option_id`.
-    OptionNotInPoll for anything that is no id, DuplicateChoice for an option given twice."""
-    if option_ids is None:
-        return [_as_id(option_id)], True
-    if option_id is not None or isinstance(option_ids, str | bytes):
-        raise TypeError("Give option_id or option_ids (a list of ids), not both.")
-    chosen = list(option_ids)
-    if len(chosen) > MAX_OPTIONS:  # more than any poll takes: not worth reading
-        return chosen, False
-    chosen = [_as_id(option) for option in chosen]
-    if len(set(chosen)) != len(chosen):
-        raise DuplicateChoice
-    return chosen, False
-
-
-def choice_count_refusal(*, poll: Poll, count: int, single: bool) -> VoteRefused | None:
-    """Why `poll` cannot take a ballot of `count` choices (`single`: sent as one option_id),
-    or None when it can."""
+def choice_count_refusal(
+    *, poll: Poll, count: int, single: bool, ranked: bool = False, option_count: int = 0
+) -> VoteRefused | None:
+    """Why `poll` cannot take a ballot of `count` choices (`single`: sent as one option_id;
+    `ranked`: sent as a ranking; `option_count`: the poll's options, for a ranking), or None
+    when it can."""
+    if ranked != poll.is_ranked:
+        return RankingExpected() if poll.is_ranked else RankingNotExpected()
+    if ranked:
+        return RankAllRequired(option_count) if poll.rank_all and count < option_count else None
     if single and poll.max_choices > 1:
         return ChoicesExpected()
     if count < poll.min_choices:
@@ -188,24 +209,12 @@ def choice_count_refusal(*, poll: Poll, count: int, single: bool) -> VoteRefused
     return None
 
 
-def _as_id(option_id) -> int:
-    if isinstance(option_id, bool):
-        raise OptionNotInPoll
-    try:
-        number = int(option_id)
-    except (TypeError, ValueError):
-        raise OptionNotInPoll from None
-    if not 0 < number <= MAX_ID:
-        raise OptionNotInPoll
-    return number
-
-
 def _count_choices(
-    *, public_id: str, chosen: list[int], now: datetime
+    *, public_id: str, chosen: list[int], ranked: bool, now: datetime
 ) -> tuple[int, str, str] | None:
-    """COUNT_CHOICE or COUNT_CHOICES: the poll's id, voter mode and voter names setting, or
-    None when any option was not counted (the transaction is then rolled back by the
-    refusal)."""
+    """COUNT_CHOICE or COUNT_CHOICES (a ranking's first preference only): the poll's id,
+    voter mode and voter names setting, or None when any option was not counted (the
+    transaction is then rolled back by the refusal)."""
     when = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         if len(chosen) == 1:
@@ -215,20 +224,34 @@ def _count_choices(
         else:
             lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
             sql = COUNT_CHOICES.format(
-                ids=", ".join(["%s"] * len(chosen)), lock=lock, settings=POLL_VOTER_SETTINGS
+                increment=FIRST_PREFERENCE if ranked else EVERY_CHOICE,
+                ids=", ".join(["%s"] * len(chosen)),
+                lock=lock,
+                settings=POLL_VOTER_SETTINGS,
             )
-            cursor.execute(sql, [*chosen, public_id, when])
+            first = [chosen[0]] if ranked else []
+            cursor.execute(sql, [*first, *chosen, public_id, when])
         counted = cursor.fetchall()
     if len(counted) != len(chosen):
         return None
     return tuple(counted[0])
 
 
-def _refusal(*, public_id: str, chosen: list[int], single: bool, now: datetime) -> Exception:
+def _refusal(
+    *, public_id: str, chosen: list[int], single: bool, ranked: bool, now: datetime
+) -> Exception:
     """Why a vote was refused (read only when it is)."""
     poll = (
         Poll.objects.filter(public_id=public_id)
-        .only("id", "closes_at", "closed_at", "min_choices", "max_choices")
+        .only(
+            "id",
+            "closes_at",
+            "closed_at",
+            "min_choices",
+            "max_choices",
+            "voting_method",
+            "rank_all",
+        )
         .first()
     )
     if poll is None:
@@ -239,36 +262,43 @@ def _refusal(*, public_id: str, chosen: list[int], single: bool, now: datetime) 
             return OptionNotInPoll()
     if not poll.is_open(now=now):
         return PollClosed()
-    return choice_count_refusal(poll=poll, count=len(chosen), single=single) or PollClosed()
+    return _ballot_refusal(poll, chosen=chosen, single=single, ranked=ranked) or PollClosed()
 
 
-def _count_ballot(*, ballot: Ballot, chosen: list[int], single: bool, now: datetime) -> Poll:
+def _ballot_refusal(poll: Poll, *, chosen: list[int], single: bool, ranked: bool):
+    option_count = poll.options.count() if ranked and poll.rank_all else 0
+    return choice_count_refusal(
+        poll=poll, count=len(chosen), single=single, ranked=ranked, option_count=option_count
+    )
+
+
+def _count_ballot(
+    *, ballot: Ballot, chosen: list[int], single: bool, ranked: bool, now: datetime
+) -> Poll:
     """COUNT_BALLOT, as a Poll with its author's username, its options (read in the vote's
     transaction: exactly the counts this vote left) and the voter's ballot. The refusal (which
-    rolls the vote back) when the poll closed meanwhile or does not take this many choices."""
+    rolls the vote back) when the poll closed meanwhile or does not take this ballot."""
     size = len(chosen)
+    if ranked:
+        takes_it, limits = TAKES_RANKING, [size]
+    else:
+        takes_it, limits = TAKES_CHOICES, [size, size, 1 if single else MAX_OPTIONS]
+    when = connection.ops.adapt_datetimefield_value(now)
     counted = list(
-        Poll.objects.raw(
-            COUNT_BALLOT,
-            [
-                ballot.poll_id,
-                connection.ops.adapt_datetimefield_value(now),
-                size,
-                size,
-                1 if single else MAX_OPTIONS,
-            ],
-        )
+        Poll.objects.raw(COUNT_BALLOT.format(takes_it=takes_it), [ballot.poll_id, when, *limits])
     )
     if not counted:
         poll = Poll.objects.filter(pk=ballot.poll_id).first()
         if poll is None or not poll.is_open(now=now):
             raise PollClosed
-        raise choice_count_refusal(poll=poll, count=size, single=single) or PollClosed()
+        raise _ballot_refusal(poll, chosen=chosen, single=single, ranked=ranked) or PollClosed()
     (poll,) = counted
     poll.author = User.from_db(
         connection.alias, ["id", "username"], [poll.author_id, poll.author_username]
     )
     prefetch_related_objects([poll], "options")
     order = [option.pk for option in poll.options.all()]
-    poll.set_choice_of_user(sorted(chosen, key=order.index), ballot=ballot)
+    poll.set_choice_of_user(
+        sorted(chosen, key=order.index), ballot=ballot, ranking=chosen if ranked else None
+    )
     return poll

@@ -88,6 +88,16 @@ TABLE = {
         lambda poll: (poll.min_choices, poll.max_choices) == (1, 3),
         ("max_choices", editing.CHOICE_LIMITS_FIXED),
     ),
+    "voting_method": (
+        lambda poll: {"voting_method": "ranked"},
+        lambda poll: poll.is_ranked and (poll.min_choices, poll.max_choices) == (1, 1),
+        ("voting_method", editing.CHOICE_LIMITS_FIXED),
+    ),
+    "rank_all": (
+        lambda poll: {"voting_method": "ranked", "rank_all": True},
+        lambda poll: poll.is_ranked and poll.rank_all,
+        ("rank_all", editing.CHOICE_LIMITS_FIXED),
+    ),
     "description": (
         lambda poll: {"description": "Any shade counts."},
         lambda poll: poll.description == "Any shade counts.",
@@ -159,7 +169,10 @@ def test_after_the_first_vote_only_what_keeps_a_ballots_meaning_may_change(poll,
         assert made(edit(poll, author, **change(poll)))
     else:
         field, message = fixed
-        assert refused(poll, author, **change(poll)) == {field: [message]}
+        refusal = refused(poll, author, **change(poll))
+        # A change of several fields (a voting method with rank_all) is refused under each.
+        assert refusal[field] == [message]
+        assert all(messages == [message] for messages in refusal.values())
 
 
 def test_the_table_covers_every_field_poll_edit_takes(poll):
