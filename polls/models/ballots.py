@@ -33,9 +33,12 @@ class BallotMode(models.TextChoices):
 class BallotQuerySet(models.QuerySet):
     def cast_by(self, voter):
         """`voter`'s ballots, latest first (read from ballot_voter_cast_idx), each with its poll
-        and the options it chose in the poll's order, in two queries however many there are:
-        "Polls I voted in". Unlisted polls are in it: the voter had their link."""
-        chosen = Choice.objects.select_related("option").order_by("option__position", "id")
+        and the options it chose in the poll's order (a ranked ballot's in its order), in two
+        queries however many there are: "Polls I voted in". Unlisted polls are in it: the voter
+        had their link."""
+        chosen = Choice.objects.select_related("option").order_by(
+            "rank", "option__position", "id"
+        )
         return (
             self.filter(voter=voter)
             .select_related("poll")
