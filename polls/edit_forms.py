@@ -13,7 +13,8 @@ from .settings_forms import PollSettingsForm
 FIXED_FIELDS = {
     "title": ("title",),
     "option_labels": ("options",),
-    "min_choices": ("multiple", "min_choices", "max_choices"),
+    # How a ballot marks the options: fixed together.
+    "min_choices": ("voting_method", "rank_all", "multiple", "min_choices", "max_choices"),
     # Shown and fixed together: who may vote and whether the ballots are public.
     "voter_mode": ("voter_mode", "public_ballots"),
     "voter_names": ("voter_names",),
@@ -46,6 +47,8 @@ class PollEditForm(PollSettingsForm):
                 "options": labels,
                 "description": poll.description,
                 "results_visibility": poll.results_visibility,
+                "voting_method": poll.voting_method,
+                "rank_all": poll.rank_all,
                 "multiple": multiple,
                 "min_choices": poll.min_choices,
                 # Empty is every option: it stays every option as options come and go, and a
@@ -92,7 +95,8 @@ class PollEditForm(PollSettingsForm):
             option_count=len(labels) if labels is not None else len(self.initial["options"])
         )
         if "multiple" not in self.fields:
-            del settings["min_choices"], settings["max_choices"]
+            for name in ("voting_method", "rank_all", "min_choices", "max_choices"):
+                del settings[name]
         return changes | settings
 
     def save(self, *, by) -> Poll | None:

@@ -10,6 +10,7 @@ from .models import (
     ResultsVisibility,
     VoterMode,
     VoterNames,
+    VotingMethod,
 )
 
 # What each voter mode means, for the author choosing it (docs/voting-without-an-account.md).
@@ -39,6 +40,19 @@ CHOICE_DEFAULTS = {
     "voter_mode": VoterMode.ACCOUNT,
     "voter_names": VoterNames.OFF,
     "names_shown_to": NamesShownTo.AUTHOR,
+}
+# How a ballot marks the options, in the page's words: (the choice, what it means).
+VOTING_METHOD_WORDS = {
+    VotingMethod.CHOICE: (
+        "Choose options",
+        "Voters tick one option, or several where you allow it; the most votes wins.",
+    ),
+    VotingMethod.RANKED: (
+        "Ranked choice: voters put the options in order",
+        "Counted by instant-runoff: the option with the fewest first preferences drops out, "
+        "round by round, and its ballots go to their next choice until one option has a "
+        "majority. The results show each round and who beats whom head to head.",
+    ),
 }
 # Who sees the results, in the page's words: (the choice, what it means).
 RESULTS_WORDS = {
@@ -73,7 +87,9 @@ def _limit_field(label: str) -> forms.IntegerField:
 class PollSettingsForm(forms.Form):
     """The settings an author chooses (docs/poll-settings.md), for the create and edit pages.
     "At most" left empty means every option (approval voting); the limits count only when
-    `multiple` is ticked, else a ballot holds one option."""
+    `multiple` is ticked, else a ballot holds one option. A ranked poll has no limits (the
+    page hides them; sent anyway, they are ignored), and only a ranked poll asks voters to
+    rank every option."""
 
     description = forms.CharField(
         label="Description", required=False, strip=False, widget=forms.Textarea
@@ -85,6 +101,14 @@ class PollSettingsForm(forms.Form):
         required=False,  # not sent: the default
         error_messages={"invalid_choice": "Choose who sees the results from the list."},
     )
+    voting_method = forms.ChoiceField(
+        label="Voting method",
+        choices=VotingMethod.choices,
+        initial=VotingMethod.CHOICE,
+        required=False,  # not sent: the default
+        error_messages={"invalid_choice": "Choose a voting method from the list."},
+    )
+    rank_all = forms.BooleanField(label="Voters must rank every option", required=False)
     multiple = forms.BooleanField(label="Voters may choose several options", required=False)
     min_choices = _limit_field("At least")
     max_choices = _limit_field("At most")
@@ -119,15 +143,23 @@ class PollSettingsForm(forms.Form):
     description_max_length = DESCRIPTION_MAX_LENGTH
     max_options = MAX_OPTIONS
     results_words = RESULTS_WORDS
+    voting_method_words = VOTING_METHOD_WORDS
     voter_mode_words = VOTER_MODE_WORDS
+
+    def _ranked(self) -> bool:
+        return self.cleaned_data.get("voting_method") == VotingMethod.RANKED
 
     def clean(self):
         cleaned_data = super().clean()
-        if "multiple" in self.fields and not cleaned_data.get("multiple"):
+        ranked = self._ranked()
+        if "multiple" in self.fields and (ranked or not cleaned_data.get("multiple")):
             # Limits not used are no error, whatever their boxes hold.
             for name in ("min_choices", "max_choices"):
                 self.errors.pop(name, None)
                 cleaned_data[name] = None
+            cleaned_data["multiple"] = False
+        if not ranked:
+            cleaned_data["rank_all"] = False
         return cleaned_data
 
     def _voter_settings(self) -> dict:
@@ -144,19 +176,36 @@ class PollSettingsForm(forms.Form):
             settings["public_ballots"] = bool(data.get("public_ballots"))
         return settings
 
-    def settings(self, *, option_count: int) -> dict:
-        """The settings as services.poll_create and poll_edit take them."""
+    def _ballot_settings(self, *, option_count: int) -> dict:
+        """How a ballot marks the options: ranked (the limits 1 and 1, as a ranked poll keeps
+        them), or chosen within the limits."""
         data = self.cleaned_data
+        if self._ranked():
+            return {
+                "voting_method": VotingMethod.RANKED,
+                "rank_all": bool(data.get("rank_all")),
+                "min_choices": 1,
+                "max_choices": 1,
+            }
         multiple = data.get("multiple")
         fewest = data.get("min_choices") if multiple else None
         most = data.get("max_choices")
         fewest = 1 if fewest is None else fewest
         most = max(option_count, 1) if most is None else most
         return {
-            "description": data["description"],
-            "results_visibility": data["results_visibility"] or ResultsVisibility.AFTER_VOTE,
+            "voting_method": VotingMethod.CHOICE,
+            "rank_all": False,
             "min_choices": fewest,
             "max_choices": most if multiple else 1,
+        }
+
+    def settings(self, *, option_count: int) -> dict:
+        """The settings as services.poll_create and poll_edit take them."""
+        data = self.cleaned_data
+        return {
+            "description": data["description"],
+            "results_visibility": data["results_visibility"] or ResultsVisibility.AFTER_VOTE,
+            **self._ballot_settings(option_count=option_count),
             "allow_vote_change": data["allow_vote_change"],
             "unlisted": data["unlisted"],
             "shuffle_options": data["shuffle_options"],

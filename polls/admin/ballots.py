@@ -60,7 +60,8 @@ class BallotAdmin(ShowsResultsByRule, RemovesBursts, admin.ModelAdmin):
     delete_selected_confirmation_template = "admin/polls/ballot/delete_selected_confirmation.html"
 
     def get_queryset(self, request):
-        # Every choice of a ballot, in the author's option order.
+        # Every choice of a ballot, in the author's option order (chosen() puts a ranked
+        # ballot's in its voter's).
         choices = Choice.objects.select_related("option").order_by("option__position", "id")
         ballots = (
             super()
@@ -125,7 +126,11 @@ class BallotAdmin(ShowsResultsByRule, RemovesBursts, admin.ModelAdmin):
             return HIDDEN
         if not ballot.poll.public_ballots:
             return CHOICES_HIDDEN
-        return ", ".join(choice.option.label for choice in ballot.choices.all())
+        choices = ballot.choices.all()
+        if ballot.poll.is_ranked:
+            ranked = sorted(choices, key=lambda choice: choice.rank or 0)
+            return ", ".join(f"{choice.rank}. {choice.option.label}" for choice in ranked)
+        return ", ".join(choice.option.label for choice in choices)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

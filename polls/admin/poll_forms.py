@@ -13,9 +13,15 @@ SETTINGS_HELP = {
     "description": "Plain text under the question; line breaks are kept.",
     "results_visibility": "Who sees the counts (the author and holders of polls.view_results "
     "always do).",
-    "min_choices": "The fewest options a ballot holds. Fixed once anyone has voted.",
+    "voting_method": "Choose options (within the limits below), or ranked choice: voters put "
+    "the options in order, counted by instant-runoff. Fixed once anyone has voted.",
+    "rank_all": "Ranked choice only: voters must rank every option (else as many as they like). "
+    "Fixed once anyone has voted.",
+    "min_choices": "The fewest options a ballot holds (1 for ranked choice). Fixed once anyone "
+    "has voted.",
     "max_choices": "The most options a ballot holds, up to the number of options (1 and 1: "
-    "single choice; 1 and every option: approval voting). Fixed once anyone has voted.",
+    "single choice; 1 and every option: approval voting; 1 for ranked choice). Fixed once "
+    "anyone has voted.",
     "unlisted": "Reachable by its link only: in no list, search or suggestion but its author's.",
     "shuffle_options": "Each voter sees the options in their own random order.",
     "voter_mode": "Who may vote and how a second vote is stopped: by account, by browser (a "

@@ -78,11 +78,20 @@ def current(poll: Poll) -> Poll:
 
 @admin.register(Poll)
 class PollAdmin(ShowsResultsByRule, ShowsInviteCodes, SavesThroughServices, AuditedAdmin):
-    list_display = ["title", "author", "created_at", "closes_at", "is_open", "total_votes"]
+    list_display = [
+        "title",
+        "author",
+        "created_at",
+        "closes_at",
+        "is_open",
+        "total_votes",
+        "voting_method",
+        "rank_all",
+    ]
     list_select_related = ["author"]
     # The orders that have an index (Poll.Meta.indexes); title and author have none.
     sortable_by = ["created_at", "closes_at", "total_votes"]
-    list_filter = [StatusFilter, "created_at", "closes_at"]
+    list_filter = [StatusFilter, "voting_method", "created_at", "closes_at"]
     search_fields = ["title", "author__username"]  # searched by get_search_results
     # No date_hierarchy: its links come from a DISTINCT over every poll's date, a read of the
     # whole table; the created and closing date filters select the same periods through indexes.

@@ -85,11 +85,12 @@ def settings_data(poll=None) -> dict:
         "results_visibility": poll.results_visibility,
         "min_choices": str(poll.min_choices),
         "max_choices": str(poll.max_choices),
+        "voting_method": poll.voting_method,
         "voter_mode": poll.voter_mode,
         "voter_names": poll.voter_names,
         "names_shown_to": poll.names_shown_to,
     }
-    flags = ("allow_vote_change", "unlisted", "shuffle_options", "public_ballots")
+    flags = ("allow_vote_change", "unlisted", "shuffle_options", "public_ballots", "rank_all")
     return data | {flag: "on" for flag in flags if getattr(poll, flag)}
 
 

@@ -455,16 +455,28 @@
     });
   }
 
-  // The create and manage pages: the min/max fields show while "several options" is ticked.
+  // The create and manage pages: the min/max fields show while "several options" is ticked;
+  // a ranked poll has no limits, and only a ranked poll asks voters to rank every option.
   function setUpChoiceLimitFields() {
     var multiple = document.querySelector("[data-multiple]");
     var limits = document.querySelector("[data-choice-limits]");
     if (!multiple || !limits) return;
+    var method = document.querySelector("[data-voting-method]");
+    var chosenOnly = document.querySelectorAll("[data-chosen-only]");
+    var rankedOnly = document.querySelectorAll("[data-ranked-only]");
+    function ranked() {
+      var checked = method && method.querySelector("input:checked");
+      return Boolean(checked) && checked.value === "ranked";
+    }
     function show() {
+      var isRanked = ranked();
+      chosenOnly.forEach(function (element) { element.hidden = isRanked; });
+      rankedOnly.forEach(function (element) { element.hidden = !isRanked; });
       // Errors stay in view: they are about what was sent.
-      limits.hidden = !multiple.checked && !limits.querySelector("[data-error-for]");
+      limits.hidden = (isRanked || !multiple.checked) && !limits.querySelector("[data-error-for]");
     }
     multiple.addEventListener("change", show);
+    if (method) method.addEventListener("change", show);
     show();
   }
 

@@ -41,6 +41,8 @@ def submit(page, title: str) -> Poll:
     return Poll.objects.get(title=title)
 
 
+RANKED_CHOICE = "Ranked choice: voters put the options in order"
+
 # Each kind of poll: what to do on the page, and what the poll must then be.
 KINDS = {
     "single choice": (
@@ -82,6 +84,26 @@ KINDS = {
     "vote changes allowed": (
         lambda page: page.get_by_label("Voters may change their vote").check(),
         lambda poll: poll.allow_vote_change,
+    ),
+    "ranked choice": (
+        lambda page: page.get_by_label(RANKED_CHOICE).check(),
+        lambda poll: (poll.voting_method, poll.rank_all, poll.max_choices) == ("ranked", False, 1),
+    ),
+    "ranked choice, every option": (
+        lambda page: (
+            page.get_by_label(RANKED_CHOICE).check(),
+            page.get_by_label("Voters must rank every option").check(),
+        ),
+        lambda poll: (poll.voting_method, poll.rank_all, poll.max_choices) == ("ranked", True, 1),
+    ),
+    # Limits typed, then ranked choice picked: hidden by the script, ignored by the server.
+    "ranked choice after limits": (
+        lambda page: (
+            page.get_by_label("Voters may choose several options").check(),
+            page.get_by_label("At least").fill("9"),
+            page.get_by_label(RANKED_CHOICE).check(),
+        ),
+        lambda poll: (poll.voting_method, poll.min_choices, poll.max_choices) == ("ranked", 1, 1),
     ),
     "with a description": (
         lambda page: page.get_by_label("Description").fill("Line one.\nLine two."),
@@ -189,6 +211,40 @@ def test_a_poll_with_settings_is_created_by_keyboard_alone(page):
     assert poll.description == "Typed, not clicked."
     assert poll.results_visibility == "after_close"
     assert (poll.min_choices, poll.max_choices, poll.unlisted) == (1, 2, True)
+
+
+def test_ranked_choice_is_picked_by_keyboard_and_the_choice_limits_hide(page):
+    log_in(page, UserFactory().username)
+    page.goto("/polls/new/")
+    several = page.get_by_label("Voters may choose several options")
+    limits = page.locator("[data-choice-limits]")
+    rank_all = page.get_by_label("Voters must rank every option")
+    expect(rank_all).to_be_hidden()
+    tab_to(page, "#id_title")
+    page.keyboard.type("Best film?")
+    tab_to(page, "#option-1")
+    page.keyboard.type("Alien")
+    tab_to(page, "#option-2")
+    page.keyboard.type("Heat")
+    tab_to(page, "#voting-method-choice")
+    page.keyboard.press("ArrowDown")  # the next choice: ranked
+
+    expect(page.get_by_label(RANKED_CHOICE)).to_be_checked()
+    expect(several).to_be_hidden()
+    expect(limits).to_be_hidden()
+    expect(rank_all).to_be_visible()
+    page.keyboard.press("ArrowUp")  # back to choosing options: the limits' box is back
+    expect(several).to_be_visible()
+    expect(rank_all).to_be_hidden()
+    page.keyboard.press("ArrowDown")
+    tab_to(page, "#id_rank_all")
+    page.keyboard.press("Space")
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Best film?")
+    poll = Poll.objects.get()
+    assert (poll.voting_method, poll.rank_all) == ("ranked", True)
+    assert (poll.min_choices, poll.max_choices) == (1, 1)
 
 
 def test_the_choice_limits_show_once_several_options_are_allowed(page):
