@@ -225,8 +225,9 @@ LOAD_SQL = [
         ) g JOIN polls_poll p ON p.id = g.poll
     ) ballots""",
     # The option a ballot marks, by (voter + ballot id) mod 10: the first options are popular.
+    # No rank: these are chosen ballots, not ranked ones.
     """INSERT INTO polls_choice (id, rank, ballot_id, option_id, poll_id)
-    SELECT b.id, 1, b.id,
+    SELECT b.id, NULL, b.id,
         4 * (b.poll_id - 1) + (ARRAY[1, 1, 1, 1, 2, 2, 2, 3, 3, 4])[1 + (b.voter_id + b.id) %% 10],
         b.poll_id
     FROM polls_ballot b""",

@@ -18,7 +18,7 @@ INSERT INTO polls_ballot (poll_id, voter_id, identity, cast_at)
     VALUES (:poll_id, nextval('bench_voter'), 'user:' || currval('bench_voter'), now())
     RETURNING id AS ballot_id \gset
 INSERT INTO polls_choice (ballot_id, poll_id, option_id, rank)
-    VALUES (:ballot_id, :poll_id, :option, 1);
+    VALUES (:ballot_id, :poll_id, :option, NULL);
 UPDATE polls_poll SET ballot_count = ballot_count + 1, revision = revision + 1
     WHERE id = :poll_id
     RETURNING id, public_id, title, author_id, created_at, closes_at, closed_at, ballot_count,

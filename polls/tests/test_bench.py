@@ -112,6 +112,8 @@ INVARIANTS = {
     "polls of unknown authors": """
         SELECT count(*) FROM polls_poll p LEFT JOIN polls_user u ON u.id = p.author_id
         WHERE u.id IS NULL""",
+    "chosen ballots' choices with a rank": """
+        SELECT count(*) FROM polls_choice WHERE rank IS NOT NULL""",
     "users without their token": """
         SELECT count(*) FROM polls_user u LEFT JOIN authtoken_token t ON t.user_id = u.id
         WHERE t.key IS DISTINCT FROM 'bench' || lpad(u.id::text, 35, '0')""",
