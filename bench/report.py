@@ -40,6 +40,34 @@ def with_ratios(rows: list[Row], ceiling: float) -> list[Row]:
     return rows
 
 
+def tally_row(figure: dict) -> Row:
+    """The ranked tally's figure (bench/tally.py's answer) as a row: no rate, its seconds in
+    the note; wrong when the tally did not count every ballot loaded."""
+    what = (
+        f"ranked tally, {figure['loaded']:,} ballots of {figure['options']} options"
+        f" ({figure['distinct']:,} distinct rankings)"
+    )
+    note = (
+        f"{figure['seconds']:.2f} s (IRV {figure['irv']:.2f} s + Condorcet"
+        f" {figure['condorcet']:.2f} s + read {figure['read']:.2f} s); services.ranked_tally,"
+        f" uncached, best of {figure['repeats']}; {figure['rounds']} rounds"
+    )
+    problems = []
+    if figure["ballots"] != figure["loaded"]:
+        problems.append(f"counted {figure['ballots']:,} ballots of {figure['loaded']:,}")
+    return Row(
+        what,
+        1,
+        None,
+        None,
+        None,
+        queries=figure["queries"],
+        note=note,
+        problems=problems,
+        details=figure,
+    )
+
+
 def _number(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"

@@ -77,6 +77,13 @@ def probe(env: dict, requests: list[dict]) -> dict:
     return json.loads(line.removeprefix("PROBE_JSON "))
 
 
+def ranked_tally(env: dict) -> report.Row:
+    """The ranked tally of 100,000 ballots (bench/tally.py), in a process of its own."""
+    output = django_command(env, "bench.tally")
+    line = next(line for line in output.splitlines() if line.startswith("TALLY_JSON "))
+    return report.tally_row(json.loads(line.removeprefix("TALLY_JSON ")))
+
+
 def prepare(url: str, env: dict, dataset: Dataset, *, force: bool) -> None:
     stack.ensure_database(url)
     stack.manage(env, "migrate", "--no-input", "-v0")
@@ -177,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     queries = probe(env, figures.probe_requests(mode.big, votes=True))
     small_queries = probe(small_env, figures.probe_requests(mode.small, votes=False))
     report.progress("databases ready, queries counted")
+    tally = ranked_tally(env)
+    report.progress(f"{tally.what}: {tally.note}")
     stack.flush_redis(args.redis_url)
     connection = stack.connect(big_url)
     connection.autocommit = True
@@ -191,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
             queries=queries,
         )
         rows, rss = measure(ctx, mode, gunicorn_args, {"env": small_env, "queries": small_queries})
+    rows.append(tally)
     meta = {
         "mode": name,
         "seconds_per_figure": ctx.seconds,
@@ -209,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     path = args.json or stack.BASE_DIR / "bench" / "results" / f"{name}.json"
     report.write_json(path, rows=rows, meta=meta)
     print(report.markdown(rows))
+    print(f"\n{tally.what}: {tally.note}")
     print(f"\n{json.dumps(meta['machine'])}\nwritten to {path} in {meta['wall_seconds']} s")
     broken = [row for row in rows if row.problems]
     for row in broken:

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test import override_settings
 
-from bench import load, report, wrk
+from bench import load, rankings, report, wrk
 
 
 def test_a_run_whose_counters_match_its_answers_lost_and_doubled_nothing():
@@ -36,6 +36,47 @@ def test_the_table_leaves_a_figure_that_was_not_measured_blank_with_its_reason()
     assert table[2] == "| ceiling | 8 | 2,000 req/s | 1.50 | 4.25 | 1.000 |  |  |"
     assert table[3] == "| votes | 8 | 500 votes/s | 10.0 | 30.0 | 0.250 |  | lost: 0, doubled: 0 |"
     assert table[4] == "| 304 | 8 |  |  |  |  |  | n/a: no ETag in the answer |"
+
+
+TALLY = {
+    "loaded": 100_000,
+    "ballots": 100_000,
+    "options": 10,
+    "distinct": 32_310,
+    "seconds": 0.4567,
+    "irv": 0.123,
+    "condorcet": 0.2,
+    "read": 0.1,
+    "repeats": 3,
+    "queries": 1,
+    "rounds": 9,
+}
+
+
+def test_the_ranked_tally_is_a_row_of_its_own_with_its_seconds_and_their_parts():
+    row = report.tally_row(TALLY)
+    assert row.what == "ranked tally, 100,000 ballots of 10 options (32,310 distinct rankings)"
+    assert row.note.startswith("0.46 s (IRV 0.12 s + Condorcet 0.20 s + read 0.10 s)")
+    assert (row.rate, row.queries, row.problems) == (None, 1, [])
+    (line,) = report.markdown(report.with_ratios([row], 2000.0)).splitlines()[2:]
+    assert line.startswith(f"| {row.what} | 1 |  |  |  |  | 1 | 0.46 s (IRV")
+
+
+def test_a_ranked_tally_that_misses_ballots_is_wrong():
+    row = report.tally_row(TALLY | {"ballots": 99_999})
+    assert row.problems == ["counted 99,999 ballots of 100,000"]
+
+
+def test_the_ranked_tallys_ballots_are_seeded_partial_rankings_of_distinct_options():
+    ballots = rankings.random_rankings(5_000)
+    assert ballots == rankings.random_rankings(5_000)
+    assert ballots.total() == 5_000
+    for ranking in ballots:
+        assert len(set(ranking)) == len(ranking)
+        assert set(ranking) <= set(range(rankings.OPTIONS))
+    assert {len(ranking) for ranking in ballots} == set(range(1, rankings.OPTIONS + 1))
+    assert 100 < len(ballots) < 5_000  # some rankings are common, most are rare
+    assert {ranking[0] for ranking in ballots} == set(range(rankings.OPTIONS))
 
 
 def test_wrk_results_are_read_from_the_line_the_lua_scripts_print():
