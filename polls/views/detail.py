@@ -111,7 +111,8 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
 
     def _ballot_context(self, poll: Poll, *, is_open: bool) -> dict:
         """The viewer's ballot and the vote form: whether it shows (open, and not voted yet or
-        allowed to change), the options to choose from (`vote_options`, in this viewer's order)."""
+        allowed to change), the options to choose from (`vote_options`, in this viewer's order), and
+        a ranked ballot's option ids best first (`my_ranking`)."""
         options = list(poll.options.all())
         chosen = poll.choices_of_user()
         ballot = poll.ballot_of_user()
@@ -120,6 +121,7 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
             "my_ballot": ballot,
             "my_choice_ids": chosen,
             "my_choices": [option for option in options if option.pk in chosen],
+            "my_ranking": poll.ranking_of_user() if poll.is_ranked else [],
             "show_vote_form": is_open and (ballot is None or poll.allow_vote_change),
         }
 

@@ -66,15 +66,27 @@ class BallotPostView(RateLimitedPostMixin, generic.View):
         raise NotImplementedError
 
     def choices(self, public_id: str, *, button: str) -> dict | None:
-        """The ballot the form sent: radio buttons send `option`, checkboxes `options`. None,
-        with a message asking for a choice, when it sent none."""
-        chosen = [value for value in self.request.POST.getlist("options") if value]
+        """The ballot the form sent: radio buttons send `option`, checkboxes `options`, a
+        ranked ballot a `rank_<option id>` per option (services.ranking_from_ranks reads them,
+        refusing gaps and repeats). None, with a message asking for a choice, when it sent
+        none."""
+        post = self.request.POST
+        ranks = {
+            name.removeprefix("rank_"): post[name] for name in post if name.startswith("rank_")
+        }
+        if ranks:
+            return {"ranking": services.ranking_from_ranks(ranks)}
+        chosen = [value for value in post.getlist("options") if value]
         if chosen:
             return {"option_ids": chosen}
-        if option_id := self.request.POST.get("option", ""):
+        if option_id := post.get("option", ""):
             return {"option_id": option_id}
-        poll = _poll_or_404(public_id, Poll.objects.only("id", "min_choices", "max_choices"))
-        if poll.is_multiple_choice:
+        poll = _poll_or_404(
+            public_id, Poll.objects.only("id", "voting_method", "min_choices", "max_choices")
+        )
+        if poll.is_ranked:
+            messages.error(self.request, services.RankingEmpty.message)
+        elif poll.is_multiple_choice:
             messages.error(self.request, services.TooFewChoices(poll.min_choices).message)
         else:
             messages.error(self.request, f"Choose an option, then press {button}.")
