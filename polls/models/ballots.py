@@ -36,9 +36,7 @@ class BallotQuerySet(models.QuerySet):
         and the options it chose in the poll's order (a ranked ballot's in its order), in two
         queries however many there are: "Polls I voted in". Unlisted polls are in it: the voter
         had their link."""
-        chosen = Choice.objects.select_related("option").order_by(
-            "rank", "option__position", "id"
-        )
+        chosen = Choice.objects.select_related("option").order_by("rank", "option__position", "id")
         return (
             self.filter(voter=voter)
             .select_related("poll")
