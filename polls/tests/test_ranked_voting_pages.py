@@ -349,3 +349,12 @@ def test_ranked_vote_query_count_is_fixed(
     with django_assert_num_queries(12):
         response = signed_in.post(url("vote", poll), fields)
     assert flashes(response) == [COUNTED]
+
+
+def test_the_page_says_the_voters_ranking_in_its_order(signed_in, user):
+    poll = ranked()
+    signed_in.post(url("vote", poll), ranks(poll, "Tacos", "Pizza"))
+
+    page = signed_in.get(poll.get_absolute_url()).content.decode()
+
+    assert "You ranked <strong>1. Tacos</strong>, <strong>2. Pizza</strong> on" in page

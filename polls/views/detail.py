@@ -113,15 +113,17 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
         """The viewer's ballot and the vote form: whether it shows (open, and not voted yet or
         allowed to change), the options to choose from (`vote_options`, in this viewer's order), and
         a ranked ballot's option ids best first (`my_ranking`)."""
-        options = list(poll.options.all())
+        by_id = {option.pk: option for option in poll.options.all()}
         chosen = poll.choices_of_user()
         ballot = poll.ballot_of_user()
+        ranking = poll.ranking_of_user() if poll.is_ranked else []
         return {
             "vote_options": self.ballot_options(poll),
             "my_ballot": ballot,
             "my_choice_ids": chosen,
-            "my_choices": [option for option in options if option.pk in chosen],
-            "my_ranking": poll.ranking_of_user() if poll.is_ranked else [],
+            # In the author's order, a ranked ballot's in its own.
+            "my_choices": [by_id[option] for option in ranking or chosen if option in by_id],
+            "my_ranking": ranking,
             "show_vote_form": is_open and (ballot is None or poll.allow_vote_change),
         }
 
