@@ -43,6 +43,8 @@ def export_rows(export: dict) -> list[list]:
         ("Closes at (UTC)", poll["closes_at"]),
         ("Closed at (UTC)", poll["closed_at"]),
         ("Results visibility", poll["results_visibility"]),
+        ("Voting method", poll["voting_method"]),
+        *([("Every option ranked", _yes_no(poll["rank_all"]))] if export["ranked"] else []),
         ("Minimum choices", poll["min_choices"]),
         ("Maximum choices", poll["max_choices"]),
         ("Voters", export["total_voters"]),
@@ -54,7 +56,49 @@ def export_rows(export: dict) -> list[list]:
         [option["label"], option["votes"], option["percent"], _yes_no(option["winner"])]
         for option in export["options"]
     ]
-    return [*facts, [], ["Option", "Votes", "Percent of voters", "Winner"], *options]
+    rows = [*facts, [], ["Option", "Votes", "Percent of voters", "Winner"], *options]
+    if export["ranked"]:
+        rows += _ranked_rows(export)
+    return rows
+
+
+def _ranked_rows(export: dict) -> list[list]:
+    """A ranked poll's tally: a section per instant-runoff round, the pairwise matrix, the
+    winners; then, once the poll has closed, one row per ballot (its ranking as labels)."""
+    ranked = export["ranked"]
+    label = {option["id"]: option["label"] for option in export["options"]}
+    label[None] = "exhausted"
+    rows = []
+    for round in ranked["rounds"]:
+        rows += [[], [f"Instant-runoff round {round['number']}", "Ballots"]]
+        rows += [[label[count["option"]], count["ballots"]] for count in round["counts"]]
+        rows += [["Continuing", round["continuing"]], ["Exhausted so far", round["exhausted"]]]
+        if round["eliminated"] is not None:
+            how = f" (tie broken by {round['tie_broken_by']})" if round["tie_broken_by"] else ""
+            rows.append(["Eliminated", f"{label[round['eliminated']]}{how}"])
+            rows += [[f"Moved to {label[t['option']]}", t["ballots"]] for t in round["transfers"]]
+    order = [option["id"] for option in export["options"]]
+    beats = {(pair["option"], pair["against"]): pair["ballots"] for pair in ranked["pairwise"]}
+    rows += [[], ["Ballots ranking the row above the column", *(label[b] for b in order)]]
+    rows += [[label[a], *("" if a == b else beats[a, b] for b in order)] for a in order]
+    schulze = " > ".join(
+        " = ".join(label[option] for option in group) for group in ranked["schulze"]
+    )
+    winner = ranked["condorcet_winner"]
+    rows += [
+        [],
+        ["Instant-runoff winner", " and ".join(label[option] for option in ranked["winners"])],
+        ["Condorcet winner", "none" if winner is None else label[winner]],
+        ["Schulze ranking", schulze],
+        ["Tie rule", ranked["tie_rule"]],
+        [],
+    ]
+    if export["ballots"] is None:
+        return [*rows, ["Ballots", export["ballots_note"]]]
+    rows.append(
+        ["Ballots: one per row, its ranking best first as option labels, in a random order"]
+    )
+    return rows + [[label[option] for option in ballot] for ballot in export["ballots"]]
 
 
 def export_csv(export: dict) -> bytes:

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from polls import exports, services
 from polls.models import Poll
 
+from .ranked_serializers import RankedResultsSerializer
 from .schema import VotrAutoSchema
 from .serializers import ErrorSerializer, OutcomeSerializer
 
@@ -33,6 +34,8 @@ class ExportedPollSerializer(serializers.Serializer):
     results_visibility = serializers.CharField(
         help_text="always, after_vote, after_close or author_only."
     )
+    voting_method = serializers.CharField(help_text="choice or ranked.")
+    rank_all = serializers.BooleanField(help_text="A ranked poll's ballots rank every option.")
     min_choices = serializers.IntegerField()
     max_choices = serializers.IntegerField()
 
@@ -57,7 +60,23 @@ class PollExportSerializer(serializers.Serializer):
         help_text="Options marked on all ballots (more than the voters in a multiple-choice poll)."
     )
     outcome = OutcomeSerializer(allow_null=True, help_text="Null while the poll is open.")
+    ranked = RankedResultsSerializer(
+        allow_null=True,
+        help_text="A ranked poll's tally, as in the API's polls; null for a poll that chooses.",
+    )
     exported_at = serializers.DateTimeField(help_text="UTC, ISO 8601.")
+    ballots = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField()),
+        allow_null=True,
+        required=False,
+        help_text="A ranked poll's ballots, once it has closed: each a ranking (option ids "
+        "best first) and nothing else, in a random order, for anyone to recount. Null while "
+        "the poll is open; absent for a poll that chooses.",
+    )
+    ballots_note = serializers.CharField(
+        required=False,
+        help_text="A ranked poll's: why the ballots are published only once it has closed.",
+    )
 
 
 class ExportCSVRenderer(BaseRenderer):
@@ -91,7 +110,10 @@ class PollExportView(APIView):
         description="The poll, each option's votes, share of the voters and winner flag, the "
         "totals and the outcome, as JSON or as CSV (`?format=csv` or `Accept: text/csv`; a "
         "UTF-8 file with a byte order mark, every cell that a spreadsheet would run as a "
-        "formula prefixed with `'`, and a file name from the question). No ballot, no voter. "
+        "formula prefixed with `'`, and a file name from the question). No voter; no ballot, "
+        "but for a ranked poll once it has closed: its tally (`ranked`) and its ballots, "
+        "rankings alone in a random order (`ballots`, null while open), for anyone to "
+        "recount (the CSV has a section per round and, after the close, a row per ballot). "
         "The poll's author and holders of `polls.view_results` may always export; anyone "
         "else when the poll's results are visible to them (403 otherwise, saying when they "
         "will be). Errors are JSON whatever the format.",
@@ -117,6 +139,7 @@ class PollExportView(APIView):
         poll = (
             Poll.objects.with_results()
             .with_choice_of(request.user)
+            .select_related("stored_tally")
             .filter(public_id=public_id)
             .first()
         )

@@ -15,6 +15,7 @@ from polls import services
 from polls.models import LABEL_MAX_LENGTH, MAX_OPTIONS, MIN_OPTIONS
 
 MAX_ID = 2**63 - 1  # the largest database id; bigger numbers find nothing, as unknown ids
+RANKING_TOO_LONG = f"A poll has at most {MAX_OPTIONS} options: rank fewer."
 
 
 class StrictCharField(serializers.CharField):
@@ -104,6 +105,17 @@ class OptionIdsField(serializers.ListField):
     def to_internal_value(self, data):
         if isinstance(data, list) and len(data) > self.max_length:
             raise serializers.ValidationError(services.TooManyChoices(MAX_OPTIONS).message)
+        return super().to_internal_value(data)
+
+
+class RankingField(OptionIdsField):
+    """A ranking: option ids best first, at most MAX_OPTIONS of them (more is refused as the
+    domain refuses it, before any id is read). Repeats, unknown options and too short a
+    ranking the domain judges (services.ranking_clean, vote_cast)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > self.max_length:
+            raise serializers.ValidationError(RANKING_TOO_LONG, code=services.OptionNotInPoll.code)
         return super().to_internal_value(data)
 
 

@@ -17,6 +17,7 @@ from polls.models import (
     ResultsVisibility,
     VoterMode,
     VoterNames,
+    VotingMethod,
 )
 
 from .fields import (
@@ -124,6 +125,19 @@ class PollSettingsInput(serializers.Serializer):
         max_value=MAX_OPTIONS,
         help_text="The most options a ballot holds, up to the number of options (the number "
         "of options: approval voting).",
+    )
+    voting_method = serializers.ChoiceField(
+        choices=VotingMethod.choices,
+        required=False,
+        help_text="How a ballot marks the options: `choice` (choose from `min_choices` to "
+        "`max_choices` of them; the default) or `ranked` (rank them best first; the winner "
+        "by instant-runoff, the Condorcet view beside it; a ranked poll has no choice limits). "
+        "Fixed once anyone voted.",
+    )
+    rank_all = StrictBooleanField(
+        required=False,
+        help_text="A ranked poll's voters must rank every option (default: one or more). "
+        "Only with `voting_method` `ranked`. Fixed once anyone voted.",
     )
     allow_vote_change = StrictBooleanField(
         required=False, help_text="Voters may change or take back their vote while it is open."

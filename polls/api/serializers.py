@@ -7,10 +7,23 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from polls import services
-from polls.models import NamesShownTo, Poll, ResultsVisibility, VoterMode, VoterNames
+from polls.models import (
+    NamesShownTo,
+    Poll,
+    ResultsVisibility,
+    VoterMode,
+    VoterNames,
+    VotingMethod,
+)
+from polls.services.exports import ranked_summary
 
 from .errors import ERROR_CODES
 from .fields import UTCDateTimeField
+from .ranked_serializers import RANKED_HELP, RankedResultsSerializer
+
+# The serializer context's key that leaves `ranked` out (null): a list of polls, where a tally
+# per poll would be a query per poll.
+WITHOUT_RANKED = "without_ranked"
 
 HIDDEN = "Null while the results are hidden from the caller (see `results_hidden_until`)."
 RESULTS_HIDDEN_UNTIL = [
@@ -48,6 +61,7 @@ class PollResultsSerializer(serializers.ModelSerializer):
     results_hidden_until = serializers.SerializerMethodField()
     total_votes = serializers.SerializerMethodField()
     options = serializers.SerializerMethodField()
+    ranked = serializers.SerializerMethodField()
 
     class Meta:
         model = Poll
@@ -59,6 +73,7 @@ class PollResultsSerializer(serializers.ModelSerializer):
             "results_hidden_until",
             "total_votes",
             "options",
+            "ranked",
         ]
         read_only_fields = fields
 
@@ -75,6 +90,12 @@ class PollResultsSerializer(serializers.ModelSerializer):
             hidden = self._hidden_until(poll) is not None
             poll._api_results = services.poll_results(poll=poll, hidden=hidden)
         return poll._api_results
+
+    def _tally(self, poll: Poll) -> services.RankedTally | None:
+        """A ranked poll's tally, once per poll: stored, cached, or one query (tallies.py)."""
+        if not hasattr(poll, "_api_tally"):
+            poll._api_tally = services.ranked_tally(poll=poll)
+        return poll._api_tally
 
     def get_is_open(self, poll: Poll) -> bool:
         return poll.is_open()
@@ -103,6 +124,14 @@ class PollResultsSerializer(serializers.ModelSerializer):
             for o in self._results(poll).options
         ]
 
+    @extend_schema_field(RankedResultsSerializer(allow_null=True, help_text=RANKED_HELP))
+    def get_ranked(self, poll: Poll) -> dict | None:
+        if not poll.is_ranked or self.context.get(WITHOUT_RANKED):
+            return None
+        if self._hidden_until(poll) is not None:
+            return None
+        return ranked_summary(self._tally(poll))
+
 
 # The Outcome schema's `kind` enum (named in SPECTACULAR_SETTINGS).
 OUTCOME_KINDS = [kind.value for kind in services.OutcomeKind]
@@ -116,7 +145,8 @@ class OutcomeSerializer(serializers.Serializer):
     options = serializers.ListField(
         child=serializers.IntegerField(),
         help_text="The winner's option id, or every tied option's; empty when nobody voted. "
-        "In a multiple-choice poll, the most chosen.",
+        "In a multiple-choice poll, the most chosen; in a ranked poll, the instant-runoff "
+        "winner.",
     )
 
 
@@ -130,7 +160,17 @@ class PollSerializer(PollResultsSerializer):
     my_vote = serializers.SerializerMethodField()
     outcome = serializers.SerializerMethodField()
     my_choices = serializers.SerializerMethodField()
+    my_ranking = serializers.SerializerMethodField()
     # What a client needs to build a ballot.
+    voting_method = serializers.ChoiceField(
+        choices=VotingMethod.choices,
+        read_only=True,
+        help_text="`choice`: a ballot chooses options (`option` or `options`); `ranked`: it "
+        "ranks them best first (`ranking`), and `ranked` holds the instant-runoff tally.",
+    )
+    rank_all = serializers.BooleanField(
+        read_only=True, help_text="A ranked poll's ballot must rank every option."
+    )
     min_choices = serializers.IntegerField(
         read_only=True, help_text="The fewest options a ballot chooses."
     )
@@ -186,6 +226,9 @@ class PollSerializer(PollResultsSerializer):
             "shuffle_options",
             "total_votes",
             "options",
+            "ranked",
+            "voting_method",
+            "rank_all",
             "min_choices",
             "max_choices",
             "allow_vote_change",
@@ -197,6 +240,7 @@ class PollSerializer(PollResultsSerializer):
             "my_vote",
             "outcome",
             "my_choices",
+            "my_ranking",
         ]
         read_only_fields = fields
 
@@ -210,7 +254,9 @@ class PollSerializer(PollResultsSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_my_vote(self, poll: Poll) -> int | None:
         """The option the caller chose (prefetched by with_choice_of; their first choice where
-        they chose several), or None."""
+        they chose several, their first preference in a ranked poll), or None."""
+        if poll.is_ranked:
+            return next(iter(poll.ranking_of_user()), None)
         return poll.choice_of_user()
 
     @extend_schema_field(
@@ -227,13 +273,25 @@ class PollSerializer(PollResultsSerializer):
             poll=poll, viewer=viewer, voted=poll.voted_by_user()
         ):
             return None
-        outcome = services.poll_outcome(poll=poll, results=self._results(poll))
+        outcome = services.poll_outcome(
+            poll=poll, results=self._results(poll), tally=self._tally(poll)
+        )
         return {"kind": outcome.kind.value, "options": outcome.option_ids}
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_my_choices(self, poll: Poll) -> list[int]:
         """Every option the caller chose, in the poll's option order ([] when none)."""
         return poll.choices_of_user()
+
+    @extend_schema_field(
+        serializers.ListField(
+            child=serializers.IntegerField(),
+            help_text="The caller's ranking in a ranked poll, option ids best first ([] when "
+            "not voted, and in a poll that chooses).",
+        )
+    )
+    def get_my_ranking(self, poll: Poll) -> list[int]:
+        return poll.ranking_of_user() if poll.is_ranked else []
 
 
 class ApiIndexSerializer(serializers.Serializer):

@@ -31,7 +31,7 @@ from .account_serializers import (
 from .errors import NON_FIELD, LockedOut
 from .filters import DEFAULT_ORDERING, PollFilterSet
 from .poll_inputs import PollCreateInput, PollEditInput
-from .serializers import ErrorSerializer, OptionLabelsSerializer, PollSerializer
+from .serializers import WITHOUT_RANKED, ErrorSerializer, OptionLabelsSerializer, PollSerializer
 from .throttles import AnonymousVoteThrottle, PollCreateThrottle, SignUpThrottle, VoteThrottle
 from .views_ballots import BallotListMixin
 from .views_invites import InviteCodesMixin
@@ -48,7 +48,9 @@ class InvalidCredentials(APIException):
     list=extend_schema(
         summary="List polls",
         description="Polls, newest first, 20 to a page (`page_size` up to 100). Filter by "
-        "status, author or text in the title; order by creation, closing time or total votes.",
+        "status, author or text in the title; order by creation, closing time or total votes. "
+        "A ranked poll's `ranked` is null here (read the poll for its rounds and matrix), so "
+        "that a page of polls costs no tally per poll.",
     ),
     retrieve=extend_schema(
         summary="Read a poll",
@@ -87,11 +89,17 @@ class PollViewSet(
         if identities is None:
             code = self.request.query_params.get("code")
             identities = viewer_identities(self.request, code=code)
-        # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
-        queryset = Poll.objects.with_results().with_choice_of(
-            self.request.user, identities=identities
+        # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query. A closed
+        # ranked poll's stored tally comes along, so its outcome costs no query of its own.
+        queryset = (
+            Poll.objects.with_results()
+            .with_choice_of(self.request.user, identities=identities)
+            .select_related("stored_tally")
         )
         return queryset.order_by(*DEFAULT_ORDERING)
+
+    def get_serializer_context(self):
+        return super().get_serializer_context() | {WITHOUT_RANKED: self.action == "list"}
 
     def get_throttles(self):
         votes = (VoteThrottle, AnonymousVoteThrottle)
@@ -157,7 +165,8 @@ class PollViewSet(
         summary="Change a poll",
         description="Change any of the fields given: its author, or anyone holding the "
         "`polls.change_poll` permission. Before the first vote anything may change; after it, "
-        "the question, the options and the choice limits are fixed (a value equal to the "
+        "the question, the options, the voting method (`voting_method`, `rank_all`) and the "
+        "choice limits are fixed (a value equal to the "
         "current one is no change), while the description, closing time, results visibility, "
         "unlisted, shuffle and vote changes stay editable. A new closing time opens a closed "
         "poll again. All or nothing; the body is a JSON object, `{}` changes nothing.",

@@ -28,9 +28,25 @@ from polls import services
 from polls.voter_requests import request_voter
 
 from .serializers import ErrorSerializer, PollSerializer
-from .vote_inputs import CHOICES_EXPECTED, CODE_PARAMETER_HELP, VoteInput, VoteRetractInput
+from .vote_inputs import (
+    BALLOT_FIELDS,
+    CHOICES_EXPECTED,
+    CODE_PARAMETER_HELP,
+    RANKING_EXPECTED,
+    RANKING_NOT_EXPECTED,
+    VoteInput,
+    VoteRetractInput,
+)
 
 NO_POLL = "There is no poll with that id."
+# Each ballot field's vote_cast/vote_change argument.
+BALLOT_ARGUMENTS = {"option": "option_id", "options": "option_ids", "ranking": "ranking"}
+# A ballot of the wrong kind: what to send instead, in the API's words.
+WHAT_TO_SEND = {
+    services.ChoicesExpected: CHOICES_EXPECTED,
+    services.RankingExpected: RANKING_EXPECTED,
+    services.RankingNotExpected: RANKING_NOT_EXPECTED,
+}
 MODES = (
     "Who may vote is the poll's `voter_mode`: `account` (a token or a session), `browser` (no "
     "token: the browser's voter cookie, given by the poll's page, with the CSRF token and a "
@@ -72,14 +88,20 @@ class VoteActionsMixin:
         },
         summary="Vote in a poll",
         description="Cast the caller's vote, once per poll and only while the poll is open: "
-        '`{"option": id}` in a single-choice poll, or `{"options": [id, …]}` in any poll, '
-        "from `min_choices` to `max_choices` distinct options of it. "
+        '`{"option": id}` in a single-choice poll, or `{"options": [id, …]}` in any poll that '
+        "chooses, from `min_choices` to `max_choices` distinct options of it; in a ranked poll "
+        '(`voting_method` `ranked`), `{"ranking": [id, …]}`, distinct options best first (all '
+        "of them where `rank_all`). "
         + MODES
         + "Answers with the poll and its results, and the poll's address in Location. "
         "`409 already_voted` when the caller has voted (PUT changes a vote where the poll "
         "allows it); `400` naming the field for choices the poll does not take: "
-        "`too_few_choices`, `too_many_choices`, `duplicate_choice`, `option_not_in_poll`, or "
-        "`choices_expected` for `option` in a poll that takes several; `400` on `name` "
+        "`too_few_choices`, `too_many_choices`, `duplicate_choice`, `option_not_in_poll`, "
+        "`choices_expected` for `option` in a poll that takes several, `ranking_expected` for "
+        "choices sent to a ranked poll, `ranking_not_expected` for a ranking sent to one that "
+        "chooses, `rank_repeated` for an option ranked twice, `rank_all_required` for a "
+        "ranking that leaves options out where `rank_all`, `too_few_choices` for an empty "
+        "one; `400` on `name` "
         "(`name_required`, `invalid_name`) and on `altcha` (`challenge_failed`); `401` in an "
         "`account` poll without a token; `403` for an invite code that is missing, unknown, "
         "used or withdrawn (`invite_code_needed`, `invite_code_invalid`, `invite_code_used`, "
@@ -100,10 +122,10 @@ class VoteActionsMixin:
             409: ErrorSerializer,
         },
         summary="Change a vote",
-        description="Replace the caller's choices (the body of a vote) while the poll is open, "
-        "if it allows vote changes (`allow_vote_change`): the counts follow exactly, the total "
-        "stays, and the vote counts as cast now. The caller is found as for a vote: the same "
-        "account, browser or invite `code`. Answers with the poll. "
+        description="Replace the caller's choices or ranking (the body of a vote) while the poll "
+        "is open, if it allows vote changes (`allow_vote_change`): the counts follow exactly, "
+        "the total stays, and the vote counts as cast now. The caller is found as for a vote: "
+        "the same account, browser or invite `code`. Answers with the poll. "
         "`409 vote_change_not_allowed`, `poll_closed` or `not_voted`; `400` as for a vote.",
     )
     @votes.mapping.put
@@ -160,10 +182,8 @@ class VoteActionsMixin:
         """vote_cast or vote_change with the caller's ballot (VoteInput). Choices the poll does
         not take are a 400 naming the field that was sent."""
         data = self._input(VoteInput)
-        if "option" in data:
-            field, choices = "option", {"option_id": data["option"]}
-        else:
-            field, choices = "options", {"option_ids": data["options"]}
+        field = next(field for field in BALLOT_FIELDS if field in data)
+        choices = {BALLOT_ARGUMENTS[field]: data[field]}
         voter = self._voter(
             code=data.get("code"),
             name=data.get("name"),
@@ -175,8 +195,7 @@ class VoteActionsMixin:
         except services.PollNotFound:
             raise NotFound(NO_POLL) from None
         except services.ChoicesRefused as refused:
-            expected = isinstance(refused, services.ChoicesExpected)
-            message = CHOICES_EXPECTED if expected else refused.message
+            message = WHAT_TO_SEND.get(type(refused), refused.message)
             raise ValidationError({field: [message]}, code=refused.code) from None
         except services.VoteRefused as refused:
             raise self._refusal(refused) from None

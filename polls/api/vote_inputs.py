@@ -6,11 +6,24 @@ from rest_framework import serializers
 from polls.models import INVITE_CODE_MAX_LENGTH, VOTER_NAME_MAX_LENGTH
 from polls.services.challenges import MAX_PAYLOAD_LENGTH
 
-from .fields import MAX_ID, OptionIdsField, StrictBooleanField, StrictCharField, StrictIntegerField
+from .fields import (
+    MAX_ID,
+    OptionIdsField,
+    RankingField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictIntegerField,
+)
 
-VOTE_ONE_OF = 'Send "option" (an option id) or "options" (a list of option ids).'
-VOTE_NOT_BOTH = 'Send "option" or "options", not both.'
+BALLOT_FIELDS = ("option", "options", "ranking")
+VOTE_ONE_OF = (
+    'Send "option" (an option id), "options" (a list of option ids) or, in a ranked poll, '
+    '"ranking" (option ids best first).'
+)
+VOTE_NOT_BOTH = 'Send one of "option", "options" and "ranking", not several.'
 CHOICES_EXPECTED = 'This poll takes several choices: send "options", a list of option ids.'
+RANKING_EXPECTED = 'This poll ranks its options: send "ranking", option ids best first.'
+RANKING_NOT_EXPECTED = 'This poll does not rank its options: send "option" or "options".'
 CODE_PARAMETER_HELP = "The invite code, in a poll whose `voter_mode` is `code`."
 
 
@@ -24,7 +37,13 @@ class VoteInput(serializers.Serializer):
     options = OptionIdsField(
         required=False,
         help_text="Option ids, each once, from `min_choices` to `max_choices` of them: the "
-        "ballot of any poll. Send `option` or `options`, not both.",
+        "ballot of any poll that chooses (`voting_method` `choice`).",
+    )
+    ranking = RankingField(
+        required=False,
+        help_text="Option ids best first, each once: the ballot of a ranked poll "
+        "(`voting_method` `ranked`), one option or more, every option where `rank_all`. Send "
+        "one of `option`, `options` and `ranking`.",
     )
     code = StrictCharField(
         required=False,
@@ -52,9 +71,10 @@ class VoteInput(serializers.Serializer):
     )
 
     def validate(self, data):
-        if "option" in data and "options" in data:
+        sent = [field for field in BALLOT_FIELDS if field in data]
+        if len(sent) > 1:
             raise serializers.ValidationError(VOTE_NOT_BOTH)
-        if "option" not in data and "options" not in data:
+        if not sent:
             raise serializers.ValidationError(VOTE_ONE_OF)
         return data
 

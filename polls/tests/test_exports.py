@@ -4,13 +4,16 @@ them, and files a spreadsheet opens safely."""
 import csv
 import io
 import json
+from collections import Counter
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from polls import exports, services
 from polls.models import ResultsVisibility
+from polls.services.exports import BALLOTS_AFTER_CLOSE
 
+from .api.test_ranked import TENNESSEE, TENNESSEE_LABELS, ranked_poll, tennessee
 from .factories import PollFactory, UserFactory, staff_with
 from .tallies import poll_with_votes
 
@@ -147,6 +150,7 @@ def test_the_json_is_the_export(client):
         "total_voters",
         "total_choices",
         "outcome",
+        "ranked",
         "exported_at",
     }
     assert body["outcome"]["kind"] == "tie"
@@ -267,3 +271,70 @@ def test_an_anonymous_refusal_reads_no_permission(django_assert_num_queries):
     poll = PollFactory(results_visibility=AUTHOR_ONLY)
     with django_assert_num_queries(0), pytest.raises(services.NotAllowed):
         services.poll_export(poll=poll, viewer=AnonymousUser(), voted=False)
+
+
+# --- Ranked polls ----------------------------------------------------------------------------
+
+
+def section(rows, title) -> list[list[str]]:
+    """The rows from the one starting with `title` to the next blank row."""
+    start = next(i for i, row in enumerate(rows) if row and row[0] == title)
+    end = next((i for i in range(start, len(rows)) if not rows[i]), len(rows))
+    return rows[start:end]
+
+
+def test_a_ranked_csv_has_a_section_per_round_and_the_pairwise_table(client):
+    poll = tennessee()
+
+    rows = csv_rows(client.get(csv_url(poll)))
+
+    assert ["Voting method", "ranked"] in rows
+    assert ["Every option ranked", "yes"] in rows
+    assert section(rows, "Instant-runoff round 1") == [
+        ["Instant-runoff round 1", "Ballots"],
+        ["Memphis", "42"],
+        ["Nashville", "26"],
+        ["Chattanooga", "15"],
+        ["Knoxville", "17"],
+        ["Continuing", "100"],
+        ["Exhausted so far", "0"],
+        ["Eliminated", "Chattanooga"],
+        ["Moved to Knoxville", "15"],
+    ]
+    assert section(rows, "Instant-runoff round 3")[1:3] == [["Memphis", "42"], ["Knoxville", "58"]]
+    assert section(rows, "Ballots ranking the row above the column") == [
+        ["Ballots ranking the row above the column", *TENNESSEE_LABELS],
+        ["Memphis", "", "42", "42", "42"],
+        ["Nashville", "58", "", "68", "68"],
+        ["Chattanooga", "58", "32", "", "83"],
+        ["Knoxville", "58", "32", "17", ""],
+    ]
+    assert ["Instant-runoff winner", "Knoxville"] in rows
+    assert ["Condorcet winner", "Nashville"] in rows
+    assert ["Schulze ranking", "Nashville > Chattanooga > Knoxville > Memphis"] in rows
+    assert rows[-1] == ["Ballots", BALLOTS_AFTER_CLOSE]  # open: no ballot
+
+
+def test_a_closed_ranked_csv_has_a_row_per_ballot_as_labels(client):
+    poll = tennessee()
+    services.poll_close(poll=poll, by=poll.author)
+
+    rows = csv_rows(client.get(csv_url(poll)))
+
+    header = "Ballots: one per row, its ranking best first as option labels, in a random order"
+    ballots = rows[rows.index([header]) + 1 :]
+    by_initials = Counter("".join(label[0] for label in ballot) for ballot in ballots)
+    assert by_initials == TENNESSEE
+    assert json.loads(client.get(json_url(poll)).content)["ballots"]
+
+
+def test_a_ranked_csv_makes_labels_inert_in_every_section(client):
+    poll = ranked_poll({"=": 1}, labels=["=A", "B"])  # ballots by initials
+    services.poll_close(poll=poll, by=poll.author)
+
+    rows = csv_rows(client.get(csv_url(poll)))
+
+    cells = [cell for row in rows for cell in row]
+    assert "'=A" in cells
+    assert not any(cell.startswith(exports.FORMULA_STARTS) for cell in cells)
+    assert rows[-1] == ["'=A"]

@@ -13,6 +13,8 @@ from polls.models import ResultsVisibility
 from polls.tests.factories import PollFactory, UserFactory, staff_with
 from polls.tests.tallies import poll_with_votes
 
+from .test_ranked import ids, tennessee
+
 pytestmark = pytest.mark.django_db
 
 ALWAYS, AFTER_VOTE, AFTER_CLOSE, AUTHOR_ONLY = list(ResultsVisibility)
@@ -149,5 +151,40 @@ def test_the_schema_documents_both_formats_and_json_errors(api):
         "total_voters",
         "total_choices",
         "outcome",
+        "ranked",
         "exported_at",
+        "ballots",
+        "ballots_note",
     }
+
+
+def test_a_ranked_export_costs_the_ranking_counts_while_open_and_the_ballots_once_closed(
+    api, shared_cache, django_assert_num_queries
+):
+    """The poll with its author and stored tally, its options; then while open the ranking
+    counts (once per revision), once closed the ballots (the tally comes with the poll)."""
+    poll = tennessee()
+
+    with django_assert_num_queries(3):
+        body = api.get(results_url(poll)).json()
+    assert body["ballots"] is None
+    assert body["ranked"]["winners"] == [ids(poll)["K"]]
+
+    services.poll_close(poll=poll, by=poll.author)
+    with django_assert_num_queries(3):
+        body = api.get(results_url(poll), {"format": "csv"})
+    assert body.status_code == 200
+
+
+def test_a_ranked_exports_ballots_are_rankings_of_the_polls_options(api):
+    poll = tennessee()
+    services.poll_close(poll=poll, by=poll.author)
+
+    body = api.get(results_url(poll)).json()
+
+    assert len(body["ballots"]) == 100
+    assert {len(ballot) for ballot in body["ballots"]} == {4}
+    assert {option for ballot in body["ballots"] for option in ballot} == set(
+        poll.options.values_list("pk", flat=True)
+    )
+    assert body["ballots_note"]

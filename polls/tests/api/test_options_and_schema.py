@@ -122,6 +122,9 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "shuffle_options",
         "total_votes",
         "options",
+        "ranked",
+        "voting_method",
+        "rank_all",
         "min_choices",
         "max_choices",
         "allow_vote_change",
@@ -133,6 +136,7 @@ def test_schema_describes_request_and_response_bodies(api, db):
         "my_vote",
         "outcome",
         "my_choices",
+        "my_ranking",
     ]
     assert set(document["components"]["securitySchemes"]) == {"tokenAuth", "cookieAuth"}
 

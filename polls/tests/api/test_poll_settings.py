@@ -299,6 +299,8 @@ def test_the_schema_publishes_the_settings_and_both_shapes_of_options(api, db):
         "results_visibility",
         "min_choices",
         "max_choices",
+        "voting_method",
+        "rank_all",
         "allow_vote_change",
         "unlisted",
         "shuffle_options",

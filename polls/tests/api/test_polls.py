@@ -47,6 +47,9 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "shuffle_options",
         "total_votes",
         "options",
+        "ranked",
+        "voting_method",
+        "rank_all",
         "min_choices",
         "max_choices",
         "allow_vote_change",
@@ -58,6 +61,7 @@ def test_poll_detail_has_exactly_the_documented_fields(api, user, other_user):
         "my_vote",
         "outcome",
         "my_choices",
+        "my_ranking",
     ]
     assert body["id"] == poll.public_id
     assert body["url"] == f"http://testserver/api/polls/{poll.public_id}/"

@@ -331,7 +331,7 @@ def test_both_option_and_options_is_400_with_one_message(authed, poll):
     response = authed.post(votes_url(poll), {"option": option, "options": [option]}, format="json")
 
     assert response.json()["errors"] == {
-        "non_field_errors": ['Send "option" or "options", not both.']
+        "non_field_errors": ['Send one of "option", "options" and "ranking", not several.']
     }
 
 

@@ -1,13 +1,17 @@
 """polls/services/exports.py: who may export a poll's results, and what an export holds."""
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from polls import services
 from polls.models import Poll, ResultsVisibility
+from polls.services.exports import BALLOTS_AFTER_CLOSE
 
+from ..api.test_ranked import TENNESSEE, ids, ranked_poll, tennessee
 from ..factories import UserFactory, staff_with
 from ..tallies import poll_with_votes
 
@@ -87,6 +91,8 @@ def test_an_export_holds_the_poll_its_options_totals_and_outcome():
             "closes_at": "2030-01-03T03:04:05+00:00",
             "closed_at": "2030-01-02T02:04:05+00:00",
             "results_visibility": "after_close",
+            "voting_method": "choice",
+            "rank_all": False,
             "min_choices": 1,
             "max_choices": 1,
         },
@@ -98,6 +104,7 @@ def test_an_export_holds_the_poll_its_options_totals_and_outcome():
         "total_voters": 20,
         "total_choices": 20,
         "outcome": {"kind": "winner", "options": [pizza.pk]},
+        "ranked": None,
         "exported_at": "2030-01-02T03:04:05+00:00",
     }
 
@@ -146,3 +153,77 @@ def test_an_export_names_no_voter_and_no_ballot():
     assert "secret-voter" not in str(export)
     assert str(ballot.cast_at.isoformat()) not in str(export)
     assert export["total_voters"] == 1
+
+
+# --- Ranked polls ----------------------------------------------------------------------------
+
+
+def ranked_export(poll, **kwargs) -> dict:
+    poll = Poll.objects.with_results().select_related("stored_tally").get(pk=poll.pk)
+    return services.poll_export(poll=poll, viewer=poll.author, voted=False, **kwargs)
+
+
+def test_a_ranked_export_holds_the_tally_and_no_ballot_while_open():
+    poll = tennessee()
+
+    export = ranked_export(poll)
+
+    assert (export["poll"]["voting_method"], export["poll"]["rank_all"]) == ("ranked", True)
+    assert export["ranked"]["winners"] == [ids(poll)["K"]]
+    assert export["ranked"]["condorcet_winner"] == ids(poll)["N"]
+    assert len(export["ranked"]["rounds"]) == 3
+    assert export["ballots"] is None
+    assert export["ballots_note"] == BALLOTS_AFTER_CLOSE
+    assert export["outcome"] is None
+
+
+def test_two_exports_while_open_single_out_no_ballot():
+    """Between two exports one ballot comes in: neither holds a ballot, only the counts
+    (which the poll page shows anyway), so nothing tells the new ballot's ranking beyond
+    them."""
+    poll = ranked_poll({"MNCK": 5, "NMCK": 4}, results_visibility=ALWAYS)
+    before = ranked_export(poll)
+    option = ids(poll)
+    services.vote_cast(poll=poll, voter=UserFactory(), ranking=[option[x] for x in "CKMN"])
+
+    after = ranked_export(poll, now=timezone.now() + timedelta(minutes=5))
+
+    assert before["ballots"] is None
+    assert after["ballots"] is None
+    assert (before["ranked"]["ballots"], after["ranked"]["ballots"]) == (9, 10)
+
+
+def test_a_closed_ranked_export_holds_every_ballot_as_its_ranking_shuffled():
+    poll = tennessee()
+    services.poll_close(poll=poll, by=poll.author)
+    option = ids(poll)
+
+    exports = [ranked_export(poll)["ballots"] for _ in range(3)]
+
+    expected = Counter(
+        {tuple(option[letter] for letter in initials): n for initials, n in TENNESSEE.items()}
+    )
+    assert all(Counter(map(tuple, ballots)) == expected for ballots in exports)
+    assert len({tuple(map(tuple, ballots)) for ballots in exports}) > 1  # a new order each time
+    export = ranked_export(poll)
+    assert export["outcome"] == {"kind": "winner", "options": [option["K"]]}
+    assert [o["winner"] for o in export["options"]] == [False, False, False, True]
+
+
+def test_a_ranked_poll_past_its_closing_time_exports_its_ballots():
+    """No ballot can come in once the closing time has passed, even before the close is
+    recorded."""
+    poll = ranked_poll({"MN": 2}, results_visibility=ALWAYS)
+    later = poll.closes_at + timedelta(minutes=1)
+
+    assert len(ranked_export(poll, now=later)["ballots"]) == 2
+
+
+def test_a_closed_ranked_export_reads_the_ballots_and_nothing_else(django_assert_num_queries):
+    """The stored tally comes with the poll; the ballots are one query."""
+    poll = tennessee()
+    services.poll_close(poll=poll, by=poll.author)
+    poll = Poll.objects.with_results().select_related("stored_tally").get(pk=poll.pk)
+
+    with django_assert_num_queries(1):
+        services.poll_export(poll=poll, viewer=poll.author, voted=False)
