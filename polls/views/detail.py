@@ -7,6 +7,7 @@ from django.views import generic
 from .. import live, services, sharing
 from ..api.serializers import PollResultsSerializer
 from ..models import Poll, VoterMode
+from ..ranked_results import ranked_results
 from ..voter_requests import (
     browser_cookie_needed,
     browser_cookie_set,
@@ -24,7 +25,12 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
 
     def get_queryset(self):
         identities = viewer_identities(self.request, code=self.request.GET.get("code"))
-        return Poll.objects.with_results().with_choice_of(self.request.user, identities=identities)
+        # A closed ranked poll's stored tally comes with the poll rather than in a query of its own.
+        return (
+            Poll.objects.with_results()
+            .select_related("stored_tally")
+            .with_choice_of(self.request.user, identities=identities)
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -36,6 +42,7 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
         hidden_until = services.results_hidden_until(poll=poll, viewer=user, voted=voted, now=now)
         results = services.poll_results(poll=poll, hidden=hidden_until is not None)
         is_open = poll.is_open(now=now)
+        tally = services.ranked_tally(poll=poll) if hidden_until is None else None
         context.update(
             results=results,
             is_open=is_open,
@@ -53,7 +60,8 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
             and (user.pk == poll.author_id or user.is_staff)
             and services.user_may_change_poll(by=user, poll=poll),
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
-            **self._outcome_context(poll, results, is_open),
+            **self._outcome_context(poll, results, is_open, tally=tally),
+            **self._ranked_context(poll, results, tally=tally),
             **sharing.link_preview_context(self.request, poll=poll, results=results),
         )
         context.update(self._ballot_context(poll, is_open=is_open))
@@ -94,7 +102,7 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
         response = super().render_to_response(context, **response_kwargs)
         return browser_cookie_set(self.request, response)
 
-    def _outcome_context(self, poll, results, is_open) -> dict:
+    def _outcome_context(self, poll, results, is_open, *, tally=None) -> dict:
         """Whether the viewer may see (and so export) the results, and a closed poll's
         outcome when they may."""
         visible = services.results_visible(
@@ -102,11 +110,21 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
         )
         if is_open or not visible:
             return {"may_export": visible, "outcome": None}
-        outcome = services.poll_outcome(poll=poll, results=results)
+        outcome = services.poll_outcome(poll=poll, results=results, tally=tally)
         return {
             "may_export": True,
             "outcome": outcome,
             "outcome_sentence": services.outcome_sentence(outcome),
+        }
+
+    def _ranked_context(self, poll: Poll, results, *, tally) -> dict:
+        """A ranked poll's rounds and head-to-head view (`ranked`, None where the results are
+        hidden or the poll chooses), and the option the viewer ranked first."""
+        ranking = poll.ranking_of_user() if poll.is_ranked else []
+        labels = {option.id: option.label for option in results.options}
+        return {
+            "ranked": ranked_results(tally=tally, labels=labels) if tally else None,
+            "my_first_choice": ranking[0] if ranking else None,
         }
 
     def _ballot_context(self, poll: Poll, *, is_open: bool) -> dict:

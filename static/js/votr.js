@@ -144,11 +144,39 @@
     var totalEl = poll.querySelector("[data-total]");
     var lastTotal = totalEl ? Number(totalEl.textContent) : 0;
     var timer = null;
+    // A ranked poll's rounds and head-to-head table are drawn by the server: a change to the
+    // ballots shows a notice to reload rather than redrawing them here.
+    var ranked = poll.querySelector("[data-ranked]");
+    var stale = poll.querySelector("[data-ranked-stale]");
+    var lastRanked = null;
+
+    function rankedChanged(data) {
+      // Before the counters are updated: any that differs from the page is a change, as is
+      // a new `ranked` tally (when results.json has one) since the last answer.
+      var changed = data.total_votes !== lastTotal;
+      data.options.forEach(function (option) {
+        var votes = poll.querySelector('[data-option-id="' + option.id + '"] [data-votes]');
+        if (votes && option.votes !== null && Number(votes.textContent) !== option.votes) changed = true;
+      });
+      if (data.ranked !== undefined && data.ranked !== null) {
+        var seen = JSON.stringify(data.ranked);
+        if (lastRanked !== null && seen !== lastRanked) changed = true;
+        lastRanked = seen;
+      }
+      return changed;
+    }
+
+    function showRankedStale() {
+      if (!stale || !stale.hidden) return;
+      stale.hidden = false;
+      if (announce) announce.textContent = "New ballots: reload the page to see the rounds.";
+    }
 
     function hideCounts() {
       // Hidden since the page was drawn (a new visibility setting, a permission taken back):
       // the counts leave the page rather than showing "null votes" or stale numbers.
-      var counts = poll.querySelectorAll(".result-count, .result progress, .total");
+      var counts = poll.querySelectorAll(
+        ".result-count, .result progress, .total, [data-ranked-details], [data-ranked-stale]");
       Array.prototype.forEach.call(counts, function (el) { el.parentNode.removeChild(el); });
       var note = poll.querySelector("[data-live-note]");
       if (note) note.textContent = "The results are hidden now; reload the page to see when they appear.";
@@ -157,6 +185,7 @@
 
     function apply(data) {
       if (data.total_votes === null) { hideCounts(); return; }
+      var rankedStale = ranked && rankedChanged(data);
       data.options.forEach(function (option) {
         var row = poll.querySelector('[data-option-id="' + option.id + '"]');
         if (!row || option.votes === null) return;
@@ -180,6 +209,7 @@
           plural(data.total_votes) + " in total.";
       }
       lastTotal = data.total_votes;
+      if (rankedStale) showRankedStale();
       if (!data.is_open) {
         var status = poll.querySelector("[data-poll-status]");
         var note = poll.querySelector("[data-live-note]");
