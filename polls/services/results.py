@@ -13,7 +13,8 @@ from .visibility import results_hidden_until
 ETAG_SALT = "polls.services.results.poll_etag"
 # Raise it when what the answers show changes shape, so that no client keeps an old body.
 # 2: results visibility (counts may be null; results_visibility, results_hidden_until).
-ETAG_FORMAT = "2"
+# 3: ranked choice (voting_method, rank_all, my_ranking, ranked).
+ETAG_FORMAT = "3"
 
 
 @dataclass(frozen=True)

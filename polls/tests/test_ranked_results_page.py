@@ -246,7 +246,7 @@ def test_hidden_results_show_no_rounds_and_no_matrix(client):
 
     assert "Instant-runoff" not in html
     assert "matrix" not in html
-    assert "first choice" not in html
+    assert "data-votes" not in html  # no first-choice count (the ballot still says what rank 1 is)
     assert "Ann = Bob" not in html
 
 

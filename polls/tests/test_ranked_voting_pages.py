@@ -165,10 +165,15 @@ def test_poll_page_query_count_with_a_ranked_ballot(
     )
     client.force_login(user)
     # As for a ballot of several (test_voting_pages): session, user, poll with total, its
-    # options, my ballot with its choices and their ranks.
-    with django_assert_num_queries(5):
+    # options, my ballot with its choices and their ranks; then, the results being visible to a
+    # voter, the tally: its cache entry (the database cache here), missed, so the ranking
+    # counts and the entry written.
+    with django_assert_num_queries(8):
         response = client.get(poll.get_absolute_url())
     assert len(response.context["my_ranking"]) == options
+    # Cached: the entry read, no ranking count.
+    with django_assert_num_queries(6):
+        client.get(poll.get_absolute_url())
 
 
 # --- Casting and changing a ranking ---------------------------------------------------------

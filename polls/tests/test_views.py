@@ -383,7 +383,7 @@ def test_results_json_is_the_apis_results_of_the_poll(client, poll):
     api = client.get(f"/api/polls/{poll.public_id}/").json()
 
     fields = ["is_open", "closes_at", "closed_at", "results_visibility", "results_hidden_until"]
-    assert page == {name: api[name] for name in [*fields, "total_votes", "options"]}
+    assert page == {name: api[name] for name in [*fields, "total_votes", "options", "ranked"]}
 
 
 def test_label_suggestions_are_the_apis_answer(client):
