@@ -3,9 +3,10 @@
 
 A ranked ballot's ranks are distinct (a unique constraint) and gapless: 1 to its number of
 choices. No constraint can say "gapless" across rows, so triggers check that a ballot's ranked
-choices number as many as its highest rank. On PostgreSQL they are constraint triggers deferred
-to the commit, so a ballot whose choices are rewritten (a vote change) or deleted together is
-checked as the transaction leaves it. SQLite has no deferred triggers: there the check runs as
+choices number as many as its highest rank. On PostgreSQL the check of a written choice is a
+constraint trigger deferred to the commit, so a ballot whose choices are rewritten (a vote
+change) is checked as the transaction leaves it; a deletion is checked at the end of its
+statement, once for all the rows it deleted. SQLite has no deferred triggers: there the check runs as
 each ranked choice is written (the services write a ballot's ranks in order, 1 first).
 
 SQLite rebuilds polls_poll and polls_choice for the new columns, dropping the triggers that
@@ -49,15 +50,34 @@ POSTGRESQL_FORWARD = [
         DEFERRABLE INITIALLY DEFERRED
         FOR EACH ROW WHEN (NEW.rank IS NOT NULL)
         EXECUTE FUNCTION polls_choice_ranks_gapless()""",
-    """CREATE CONSTRAINT TRIGGER choice_ranks_gapless_delete
-        AFTER DELETE ON polls_choice
-        DEFERRABLE INITIALLY DEFERRED
-        FOR EACH ROW WHEN (OLD.rank IS NOT NULL)
-        EXECUTE FUNCTION polls_choice_ranks_gapless()""",
+    # A deletion is checked once per statement, not per row: a poll's or an account's
+    # thousands of ballots deleted at once queue no event per choice. Only ballots that keep
+    # ranked choices can have a gap; a whole ballot deleted has none left.
+    """CREATE FUNCTION polls_choice_ranks_gapless_after_delete() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (
+            SELECT 1 FROM polls_choice
+            WHERE ballot_id IN (SELECT ballot_id FROM gone WHERE rank IS NOT NULL)
+                AND rank IS NOT NULL
+            GROUP BY ballot_id HAVING COUNT(*) <> MAX(rank)
+        ) THEN
+            RAISE EXCEPTION USING
+                MESSAGE = 'a deletion left ranks that are not 1 to their count',
+                ERRCODE = 'check_violation',
+                CONSTRAINT = 'choice_ranks_gapless';
+        END IF;
+        RETURN NULL;
+    END
+    $$""",
+    """CREATE TRIGGER choice_ranks_gapless_delete AFTER DELETE ON polls_choice
+        REFERENCING OLD TABLE AS gone FOR EACH STATEMENT
+        EXECUTE FUNCTION polls_choice_ranks_gapless_after_delete()""",
 ]
 POSTGRESQL_BACKWARD = [
     "DROP TRIGGER choice_ranks_gapless_delete ON polls_choice",
     "DROP TRIGGER choice_ranks_gapless_write ON polls_choice",
+    "DROP FUNCTION polls_choice_ranks_gapless_after_delete()",
     "DROP FUNCTION polls_choice_ranks_gapless()",
 ]
 

@@ -66,7 +66,7 @@ def ranking_from_ranks(ranks: Mapping[str, str]) -> list[int]:
         rank = str(rank).strip()
         if not rank:
             continue
-        if not rank.isdecimal() or not 0 < int(rank) <= MAX_OPTIONS:
+        if not rank.isdecimal() or len(rank) > 2 or not 0 < int(rank) <= MAX_OPTIONS:
             raise RankGap
         if int(rank) in by_rank:
             raise RankRepeated

@@ -102,8 +102,9 @@ def polls_close_due(
 ) -> list[int]:
     """Record the close of up to `limit` due polls, and claim the emails of their authors and of
     polls closed by a person whose email was never sent (its message could not be queued), in
-    one short transaction; then, committed and holding no lock, send them. A fixed number of
-    queries whatever the count; returns the ids closed or mailed.
+    one short transaction (storing each ranked poll's tally, three queries a poll); then,
+    committed and holding no lock, send them. Otherwise a fixed number of queries whatever the
+    count; returns the ids closed or mailed.
 
     Rows another caller holds are skipped (they are being closed or claimed), and a claimed
     close is no longer picked, so two sweeps at once, or a sweep and the email task, mail each

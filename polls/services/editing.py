@@ -28,6 +28,7 @@ from .checks import (
 from .errors import DUPLICATE_LABEL, NotAllowed
 from .permissions import _may_change_poll
 from .polls import poll_reschedule, poll_reword
+from .tallies import tallies_store
 
 User = get_user_model()
 
@@ -153,6 +154,9 @@ def poll_edit(*, poll: Poll, by: User, now: datetime | None = None, **changes) -
         )
         if settings:
             _settings_write(poll=locked, settings=settings, by=by)
+        if locked.is_ranked and locked.closed_at is not None and "closes_at" not in changes:
+            # Its revision moved: store the tally again, or the closed poll would recount.
+            tallies_store(poll_ids=[locked.pk])
     return locked
 
 

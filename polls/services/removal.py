@@ -35,11 +35,11 @@ def ballot_remove(*, ballot: Ballot, by: User | None = None) -> bool:
         Option.objects.filter(pk__in=[choice.option_id for choice in counted(choices)]).update(
             votes=F("votes") - 1
         )
+        ranking_counts_take_off(rankings)
         Poll.objects.filter(pk=ballot.poll_id).update(
             ballot_count=F("ballot_count") - 1, revision=F("revision") + 1
         )
         if rankings:
-            ranking_counts_take_off(rankings)
             tallies_store(poll_ids=[ballot.poll_id])
         audit_record(
             actor=by,

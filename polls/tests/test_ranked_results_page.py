@@ -109,10 +109,11 @@ def test_tennessee_head_to_head_names_nashville_the_condorcet_winner(client, ten
 
     header, memphis, nashville, chattanooga, knoxville = matrix_rows(html)
     assert header == ["", "over Memphis", "over Nashville", "over Chattanooga", "over Knoxville"]
-    assert nashville == ["Nashville", "58", SAME, "68", "68"]
+    # A winning pairing is bold, and says so to a screen reader.
+    assert nashville == ["Nashville", "58 (wins)", SAME, "68 (wins)", "68 (wins)"]
     assert memphis == ["Memphis", SAME, "42", "42", "42"]
     assert chattanooga[3] == SAME
-    assert knoxville[:4] == ["Knoxville", "58", "32", "17"]
+    assert knoxville[:4] == ["Knoxville", "58 (wins)", "32", "17"]
     assert "Condorcet winner: “Nashville” (beats every other option head to head)." in text
     schulze = html.split("data-schulze>", 1)[1].split("</ol>", 1)[0]
     assert re.findall(r"<li>(.*?)</li>", schulze) == [

@@ -363,3 +363,15 @@ def test_the_page_says_the_voters_ranking_in_its_order(signed_in, user):
     page = signed_in.get(poll.get_absolute_url()).content.decode()
 
     assert "You ranked <strong>1. Tacos</strong>, <strong>2. Pizza</strong> on" in page
+
+
+def test_a_rank_of_thousands_of_digits_is_a_form_error_not_a_500(signed_in, user):
+    poll = ranked()
+    fields = ranks(poll, "Pizza")
+    fields[f"rank_{pk(poll, 'Sushi')}"] = "9" * 5000
+
+    response = signed_in.post(url("vote", poll), fields)
+
+    assert response.status_code == 302
+    assert flashes(response) == [services.RankGap().message]
+    assert not Ballot.objects.filter(poll=poll).exists()

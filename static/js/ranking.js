@@ -87,7 +87,7 @@
 
     entries.forEach(function (entry) {
       var item = element("li", "ranking-item");
-      item.setAttribute("data-option-id", entry.id);
+      item.setAttribute("data-ranking-item", entry.id);
       var handle = element("span", "ranking-handle");
       handle.setAttribute("aria-hidden", "true");
       var rank = element("span", "ranking-rank");

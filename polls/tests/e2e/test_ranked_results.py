@@ -68,7 +68,9 @@ def test_a_closed_ranked_polls_rounds_and_table_are_accessible_on_desktop_and_ph
         ["Memphis", "Nashville", "Chattanooga", "Knoxville"]
     )
     nashville = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Nashville"))
-    expect(nashville.get_by_role("cell")).to_have_text(["58", "—the same option", "68", "68"])
+    expect(nashville.get_by_role("cell")).to_have_text(
+        ["58 (wins)", "—the same option", "68 (wins)", "68 (wins)"]
+    )
     expect(
         page.get_by_role("region", name="Head-to-head table (scrolls sideways)")
     ).to_have_attribute("tabindex", "0")

@@ -394,3 +394,30 @@ def test_poll_create_makes_a_ranked_poll_and_refuses_limits_on_one(user):
             author=user, title="Lunch?", option_labels=["A", "B"], voting_method="borda"
         )
     assert "voting_method" in refused.value.message_dict
+
+
+def test_a_rank_of_thousands_of_digits_is_a_gap_not_a_crash():
+    with pytest.raises(services.RankGap):
+        services.ranking_from_ranks({"1": "9" * 5000})
+
+
+def test_editing_a_closed_ranked_poll_stores_its_tally_again(ranked):
+    cast(ranked, "Ann")
+    services.poll_close(poll=ranked)
+    ranked.refresh_from_db()
+    services.poll_edit(poll=ranked, by=ranked.author, description="Lunch on Friday.")
+    ranked.refresh_from_db()
+    assert StoredTally.objects.get(poll=ranked).revision == ranked.revision
+
+
+@pytest.mark.postgres  # SQLite checks ranks as they are written, not deletions
+def test_the_database_refuses_a_deletion_that_leaves_a_gap(ranked):
+    ballot = Ballot.objects.create(poll=ranked, identity="open:w")
+    first, second, third = ranked.options.all()[:3]
+    for rank, option in enumerate([first, second, third], start=1):
+        Choice.objects.create(ballot=ballot, poll=ranked, option=option, rank=rank)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Choice.objects.filter(ballot=ballot, rank=2).delete()
+    # A whole ballot's choices deleted together leave no gap.
+    Choice.objects.filter(ballot=ballot).delete()
+    assert not Choice.objects.filter(ballot=ballot).exists()
