@@ -155,7 +155,7 @@
       // a new `ranked` tally (when results.json has one) since the last answer.
       var changed = data.total_votes !== lastTotal;
       data.options.forEach(function (option) {
-        var votes = poll.querySelector('[data-option-id="' + option.id + '"] [data-votes]');
+        var votes = poll.querySelector('.result[data-option-id="' + option.id + '"] [data-votes]');
         if (votes && option.votes !== null && Number(votes.textContent) !== option.votes) changed = true;
       });
       if (data.ranked !== undefined && data.ranked !== null) {
@@ -187,7 +187,8 @@
       if (data.total_votes === null) { hideCounts(); return; }
       var rankedStale = ranked && rankedChanged(data);
       data.options.forEach(function (option) {
-        var row = poll.querySelector('[data-option-id="' + option.id + '"]');
+        // .result: a ranked ballot's list (static/js/ranking.js) names its options too.
+        var row = poll.querySelector('.result[data-option-id="' + option.id + '"]');
         if (!row || option.votes === null) return;
         row.querySelector("[data-votes]").textContent = option.votes;
         row.querySelector("[data-plural]").textContent = plural(option.votes);
