@@ -61,7 +61,7 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
             and services.user_may_change_poll(by=user, poll=poll),
             share_url=self.request.build_absolute_uri(poll.get_absolute_url()),
             **self._outcome_context(poll, results, is_open, tally=tally),
-            **self._ranked_context(poll, results, tally=tally),
+            **self._ranked_context(results, tally=tally),
             **sharing.link_preview_context(self.request, poll=poll, results=results),
         )
         context.update(self._ballot_context(poll, is_open=is_open))
@@ -117,15 +117,13 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
             "outcome_sentence": services.outcome_sentence(outcome),
         }
 
-    def _ranked_context(self, poll: Poll, results, *, tally) -> dict:
-        """A ranked poll's rounds and head-to-head view (`ranked`, None where the results are
-        hidden or the poll chooses), and the option the viewer ranked first."""
-        ranking = poll.ranking_of_user() if poll.is_ranked else []
+    def _ranked_context(self, results, *, tally) -> dict:
+        """A ranked poll's rounds and head-to-head view (`ranked`), None where the results are
+        hidden or the poll chooses."""
+        if tally is None:
+            return {"ranked": None}
         labels = {option.id: option.label for option in results.options}
-        return {
-            "ranked": ranked_results(tally=tally, labels=labels) if tally else None,
-            "my_first_choice": ranking[0] if ranking else None,
-        }
+        return {"ranked": ranked_results(tally=tally, labels=labels)}
 
     def _ballot_context(self, poll: Poll, *, is_open: bool) -> dict:
         """The viewer's ballot and the vote form: whether it shows (open, and not voted yet or

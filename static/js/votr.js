@@ -187,6 +187,7 @@
       if (data.total_votes === null) { hideCounts(); return; }
       var rankedStale = ranked && rankedChanged(data);
       data.options.forEach(function (option) {
+        // .result: only the results' rows, never a ballot's.
         var row = poll.querySelector('.result[data-option-id="' + option.id + '"]');
         if (!row || option.votes === null) return;
         row.querySelector("[data-votes]").textContent = option.votes;

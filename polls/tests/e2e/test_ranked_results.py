@@ -100,6 +100,8 @@ def test_a_closed_ranked_polls_rounds_and_table_are_accessible_on_desktop_and_ph
 
 
 def test_a_new_ballot_updates_the_first_choices_and_asks_for_a_reload(new_page):
+    """Above the results, the ranked ballot's list names the options too: the script must
+    update the results' rows, not the ballot's."""
     poll = ranked_poll(
         {("Ann", "Bob", "Cy"): 2, ("Bob", "Cy", "Ann"): 1},
         results_visibility=ResultsVisibility.ALWAYS,
