@@ -85,12 +85,11 @@ class PollAdmin(ShowsResultsByRule, ShowsInviteCodes, SavesThroughServices, Audi
         "closes_at",
         "is_open",
         "total_votes",
-        "voting_method",
-        "rank_all",
     ]
     list_select_related = ["author"]
     # The orders that have an index (Poll.Meta.indexes); title and author have none.
     sortable_by = ["created_at", "closes_at", "total_votes"]
+    # The voting method is a filter rather than a column: the list keeps its votes in view.
     list_filter = [StatusFilter, "voting_method", "created_at", "closes_at"]
     search_fields = ["title", "author__username"]  # searched by get_search_results
     # No date_hierarchy: its links come from a DISTINCT over every poll's date, a read of the
