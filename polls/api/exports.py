@@ -139,7 +139,6 @@ class PollExportView(APIView):
         poll = (
             Poll.objects.with_results()
             .with_choice_of(request.user)
-            .select_related("stored_tally")
             .filter(public_id=public_id)
             .first()
         )

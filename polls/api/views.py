@@ -89,12 +89,9 @@ class PollViewSet(
         if identities is None:
             code = self.request.query_params.get("code")
             identities = viewer_identities(self.request, code=code)
-        # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query. A closed
-        # ranked poll's stored tally comes along, so its outcome costs no query of its own.
-        queryset = (
-            Poll.objects.with_results()
-            .with_choice_of(self.request.user, identities=identities)
-            .select_related("stored_tally")
+        # Explicit: Meta.ordering does not apply to a GROUP BY (total votes) query.
+        queryset = Poll.objects.with_results().with_choice_of(
+            self.request.user, identities=identities
         )
         return queryset.order_by(*DEFAULT_ORDERING)
 

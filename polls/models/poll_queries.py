@@ -85,8 +85,9 @@ class PollQuerySet(models.QuerySet):
         )
 
     def with_results(self):
-        """Author and options in display order, in a fixed number of queries."""
-        return self.select_related("author").prefetch_related("options")
+        """Author, options in display order and, for a closed ranked poll, its stored tally,
+        in a fixed number of queries."""
+        return self.select_related("author", "stored_tally").prefetch_related("options")
 
     def with_choice_of(self, user, *, identities: tuple[str, ...] = ()):
         """The viewer's ballot in each poll and all its choices (read with Poll.ballot_of_user

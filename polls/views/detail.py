@@ -25,12 +25,7 @@ class PollDetailView(BallotOrderMixin, generic.DetailView):
 
     def get_queryset(self):
         identities = viewer_identities(self.request, code=self.request.GET.get("code"))
-        # A closed ranked poll's stored tally comes with the poll rather than in a query of its own.
-        return (
-            Poll.objects.with_results()
-            .select_related("stored_tally")
-            .with_choice_of(self.request.user, identities=identities)
-        )
+        return Poll.objects.with_results().with_choice_of(self.request.user, identities=identities)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
